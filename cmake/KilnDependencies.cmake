@@ -1,0 +1,27 @@
+# Finds the libraries Kiln builds on; every one comes from Debian's packages (see scripts/setup.sh).
+find_package(Threads REQUIRED)
+find_package(FlatBuffers CONFIG REQUIRED)
+find_program(KILN_FLATC flatc REQUIRED)
+
+set(BLA_VENDOR OpenBLAS)
+find_package(BLAS REQUIRED)
+find_path(KILN_CBLAS_INCLUDE cblas.h PATHS /usr/include/x86_64-linux-gnu/openblas-pthread /usr/include/openblas
+          REQUIRED)
+
+find_path(KILN_CLI11_INCLUDE CLI/CLI.hpp REQUIRED)
+find_package(nlohmann_json CONFIG QUIET)
+
+set(KILN_HAS_CUDA OFF)
+if(KILN_ENABLE_CUDA)
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    set(CMAKE_CUDA_ARCHITECTURES ${KILN_CUDA_ARCHITECTURES})
+    set(CMAKE_CUDA_STANDARD 17)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    set(KILN_HAS_CUDA ON)
+  endif()
+endif()
+message(STATUS "Kiln: CUDA backend ${KILN_HAS_CUDA} (architectures ${KILN_CUDA_ARCHITECTURES})")

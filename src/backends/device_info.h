@@ -1,0 +1,26 @@
+// What Kiln knows about CUDA devices on this machine. Compiled from backends/cuda/ when nvcc is found,
+// else from backends/cuda_stub/, which reports no devices.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace kiln::backends {
+
+struct CudaDeviceInfo {
+    std::string name;
+    int32_t smMajor{0};
+    int32_t smMinor{0};
+    int64_t totalMemory{0};
+};
+
+/// Number of usable CUDA devices; 0 without a driver or without CUDA support compiled in.
+int32_t cudaDeviceCount();
+/// Properties of device `index`; false if it does not exist.
+bool cudaDeviceInfo(int32_t index, CudaDeviceInfo* info);
+/// CUDA runtime version compiled against, e.g. 13000; 0 without CUDA.
+int32_t cudaRuntimeVersion();
+/// True when this library was built with the CUDA backend.
+bool cudaCompiledIn();
+
+}  // namespace kiln::backends

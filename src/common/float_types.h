@@ -1,0 +1,94 @@
+// Conversions between float32 and the narrow float formats (IEEE half, bfloat16, FP8 E4M3FN), done in
+// software so the CPU backend can read and write every DataType. Rounding is to nearest even; values
+// beyond the FP8 range saturate to +-448 (the OCP "satfinite" convention), NaN stays NaN.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace kiln {
+
+inline uint32_t floatBits(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return u;
+}
+inline float bitsFloat(uint32_t u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+
+inline uint16_t floatToHalf(float f) {
+    uint32_t x = floatBits(f);
+    uint32_t sign = (x >> 16) & 0x8000u;
+    uint32_t absx = x & 0x7fffffffu;
+    if (absx >= 0x7f800000u) return static_cast<uint16_t>(sign | (absx > 0x7f800000u ? 0x7e00u : 0x7c00u));
+    if (absx >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds to >= 65520: inf
+    if (absx < 0x38800000u) {  // result is subnormal or zero
+        // Let the FPU do the rounding: add a magic number whose ulp is the half subnormal ulp.
+        float v = bitsFloat(absx) + 0.5f;
+        return static_cast<uint16_t>(sign | (floatBits(v) - 0x3f000000u));
+    }
+    uint32_t mant_odd = (absx >> 13) & 1u;
+    absx += 0xc8000fffu + mant_odd;  // rebias exponent (-112 << 23) and round to nearest even
+    return static_cast<uint16_t>(sign | (absx >> 13));
+}
+
+inline float halfToFloat(uint16_t h) {
+    uint32_t sign = (static_cast<uint32_t>(h) & 0x8000u) << 16;
+    uint32_t exp = (h >> 10) & 0x1fu;
+    uint32_t mant = h & 0x3ffu;
+    if (exp == 0) {
+        float v = static_cast<float>(mant) * 5.9604644775390625e-8f;  // 2^-24
+        return sign ? -v : v;
+    }
+    if (exp == 31) return bitsFloat(sign | 0x7f800000u | (mant << 13));
+    return bitsFloat(sign | ((exp + 112) << 23) | (mant << 13));
+}
+
+inline uint16_t floatToBf16(float f) {
+    uint32_t x = floatBits(f);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40u);  // quiet NaN
+    uint32_t lsb = (x >> 16) & 1u;
+    x += 0x7fffu + lsb;
+    return static_cast<uint16_t>(x >> 16);
+}
+
+inline float bf16ToFloat(uint16_t b) { return bitsFloat(static_cast<uint32_t>(b) << 16); }
+
+/// FP8 E4M3FN: 1 sign, 4 exponent (bias 7), 3 mantissa bits; no infinities; 0x7f/0xff are NaN.
+inline float fp8e4m3ToFloat(uint8_t v) {
+    uint32_t sign = v & 0x80u;
+    uint32_t exp = (v >> 3) & 0xfu;
+    uint32_t mant = v & 0x7u;
+    float r;
+    if (exp == 0xf && mant == 0x7) return std::nanf("");
+    if (exp == 0)
+        r = std::ldexp(static_cast<float>(mant), -9);  // subnormal: mant/8 * 2^-6
+    else
+        r = std::ldexp(1.0f + static_cast<float>(mant) / 8.0f, static_cast<int>(exp) - 7);
+    return sign ? -r : r;
+}
+
+inline uint8_t floatToFp8e4m3(float f) {
+    if (std::isnan(f)) return 0x7f;
+    uint8_t sign = std::signbit(f) ? 0x80 : 0x00;
+    float a = std::fabs(f);
+    if (a >= 448.0f) return sign | 0x7e;  // saturate to the largest finite value
+    // Search the 127 non-negative codes for the nearest (ties to even code). Cheap enough for a
+    // reference conversion and obviously correct.
+    uint8_t best = 0;
+    float bestErr = INFINITY;
+    for (uint8_t c = 0; c <= 0x7e; ++c) {
+        float err = std::fabs(fp8e4m3ToFloat(c) - a);
+        if (err < bestErr || (err == bestErr && (c & 1) == 0)) {
+            bestErr = err;
+            best = c;
+        }
+    }
+    return sign | best;
+}
+
+}  // namespace kiln

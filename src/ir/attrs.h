@@ -1,0 +1,214 @@
+// Attribute structs, one per op in ops.def. Every struct lists its fields once in `visit`, which is what
+// the textual IR dump, the plan writer and the plan reader iterate; a new field therefore reaches all
+// three by being added to `visit`. Field kinds a visitor must accept: int32_t, int64_t, uint32_t, float,
+// bool, an enum (stored as int32), Dims, Permutation, DataType, std::vector<float>, Bytes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/dims.h"
+#include "kiln/layer_types.h"
+#include "kiln/types.h"
+
+namespace kiln::ir {
+
+/// Immutable shared bytes (weights). Shared so that copying a graph does not copy weights.
+using Bytes = std::shared_ptr<const std::vector<uint8_t>>;
+
+struct ConstantAttrs {
+    Bytes data;  ///< row-major values of the output tensor's type and shape
+    template <class V> void visit(V& v) { v("data", data); }
+};
+
+struct ConvolutionAttrs {
+    int32_t nbOutputMaps{0};
+    Dims kernelSize{};
+    Dims stride{};       ///< rank = spatial rank; empty means all 1
+    Dims prePadding{};   ///< empty means all 0
+    Dims postPadding{};
+    Dims dilation{};     ///< empty means all 1
+    int32_t nbGroups{1};
+    PaddingMode paddingMode{PaddingMode::kEXPLICIT_ROUND_DOWN};
+    template <class V> void visit(V& v) {
+        v("nb_output_maps", nbOutputMaps); v("kernel_size", kernelSize); v("stride", stride);
+        v("pre_padding", prePadding); v("post_padding", postPadding); v("dilation", dilation);
+        v("nb_groups", nbGroups); v("padding_mode", paddingMode);
+    }
+};
+
+/// Same fields as convolution; the kernel tensor is [C_in, C_out / groups, k...] (ONNX / TensorRT).
+struct DeconvolutionAttrs : ConvolutionAttrs {
+    Dims outputPadding{};  ///< Kiln: extra extent added at the end of each spatial dim (ONNX output_padding)
+    template <class V> void visit(V& v) {
+        ConvolutionAttrs::visit(v);
+        v("output_padding", outputPadding);
+    }
+};
+
+struct PoolingAttrs {
+    PoolingType type{PoolingType::kMAX};
+    Dims windowSize{};
+    Dims stride{};       ///< empty means equal to the window
+    Dims prePadding{};
+    Dims postPadding{};
+    Dims dilation{};     ///< Kiln: max-pool dilation (ONNX); empty means 1
+    PaddingMode paddingMode{PaddingMode::kEXPLICIT_ROUND_DOWN};
+    bool averageCountExcludesPadding{true};
+    bool global{false};  ///< Kiln: window = the whole spatial extent
+    float blendFactor{0.0f};
+    template <class V> void visit(V& v) {
+        v("type", type); v("window_size", windowSize); v("stride", stride); v("pre_padding", prePadding);
+        v("post_padding", postPadding); v("dilation", dilation); v("padding_mode", paddingMode);
+        v("average_count_excludes_padding", averageCountExcludesPadding); v("global", global);
+        v("blend_factor", blendFactor);
+    }
+};
+
+struct ActivationAttrs {
+    ActivationType type{ActivationType::kRELU};
+    float alpha{0.0f};
+    float beta{0.0f};
+    template <class V> void visit(V& v) { v("type", type); v("alpha", alpha); v("beta", beta); }
+};
+
+/// Numpy broadcasting between a and b (ranks aligned at the right).
+struct ElementWiseAttrs {
+    ElementWiseOperation op{ElementWiseOperation::kSUM};
+    template <class V> void visit(V& v) { v("op", op); }
+};
+
+struct UnaryAttrs {
+    UnaryOperation op{UnaryOperation::kEXP};
+    template <class V> void visit(V& v) { v("op", op); }
+};
+
+/// y = (x * scale + shift) ^ power, coefficients per `mode`; absent coefficients are 1, 0, 1.
+struct ScaleAttrs {
+    ScaleMode mode{ScaleMode::kUNIFORM};
+    int32_t channelAxis{1};
+    template <class V> void visit(V& v) { v("mode", mode); v("channel_axis", channelAxis); }
+};
+
+struct CastAttrs {
+    DataType toType{DataType::kFLOAT};
+    template <class V> void visit(V& v) { v("to_type", toType); }
+};
+
+struct SelectAttrs {
+    template <class V> void visit(V&) {}
+};
+
+/// Copies the input; the output tensor's type may differ (a conversion), as in TensorRT.
+struct IdentityAttrs {
+    template <class V> void visit(V&) {}
+};
+
+/// Batched matmul with numpy broadcasting over the batch dims.
+struct MatrixMultiplyAttrs {
+    MatrixOperation op0{MatrixOperation::kNONE};
+    MatrixOperation op1{MatrixOperation::kNONE};
+    template <class V> void visit(V& v) { v("op0", op0); v("op1", op1); }
+};
+
+struct SoftMaxAttrs {
+    uint32_t axes{1};  ///< bitmask with exactly one bit
+    bool log{false};   ///< Kiln: log-softmax
+    template <class V> void visit(V& v) { v("axes", axes); v("log", log); }
+};
+
+struct ReduceAttrs {
+    ReduceOperation op{ReduceOperation::kSUM};
+    uint32_t axes{0};
+    bool keepDims{false};
+    template <class V> void visit(V& v) { v("op", op); v("axes", axes); v("keep_dims", keepDims); }
+};
+
+struct TopKAttrs {
+    TopKOperation op{TopKOperation::kMAX};
+    int32_t k{1};
+    uint32_t axes{1};  ///< bitmask with exactly one bit
+    DataType indicesType{DataType::kINT32};
+    template <class V> void visit(V& v) { v("op", op); v("k", k); v("axes", axes); v("indices_type", indicesType); }
+};
+
+/// TensorRT's INormalizationLayer: mean/variance over `axes` (per group when nbGroups > 1, channels
+/// on axis 1 split into groups), then y = scale * xhat + bias with scale/bias broadcast.
+struct NormalizationAttrs {
+    uint32_t axes{0};
+    float epsilon{1e-5f};
+    int64_t nbGroups{1};
+    template <class V> void visit(V& v) { v("axes", axes); v("epsilon", epsilon); v("nb_groups", nbGroups); }
+};
+
+/// first transpose, then reshape (0 copies the input dim when zeroIsPlaceholder, -1 is inferred),
+/// then second transpose. A second input, when present, gives the reshape dims at run time.
+struct ShuffleAttrs {
+    Permutation firstTranspose{};
+    bool hasReshape{false};
+    Dims reshapeDims{};
+    Permutation secondTranspose{};
+    bool zeroIsPlaceholder{true};
+    template <class V> void visit(V& v) {
+        v("first_transpose", firstTranspose); v("has_reshape", hasReshape); v("reshape_dims", reshapeDims);
+        v("second_transpose", secondTranspose); v("zero_is_placeholder", zeroIsPlaceholder);
+    }
+};
+
+struct ConcatenationAttrs {
+    int32_t axis{0};
+    template <class V> void visit(V& v) { v("axis", axis); }
+};
+
+/// out[i] = in[start + i * stride] per dim, out-of-bounds handled by `mode`. Inputs 1..3, when present,
+/// override start/size/stride at run time; input 4 is the fill value for kFILL.
+struct SliceAttrs {
+    Dims start{};
+    Dims size{};
+    Dims stride{};
+    SampleMode mode{SampleMode::kSTRICT_BOUNDS};
+    template <class V> void visit(V& v) { v("start", start); v("size", size); v("stride", stride); v("mode", mode); }
+};
+
+struct GatherAttrs {
+    int32_t axis{0};
+    GatherMode mode{GatherMode::kDEFAULT};
+    int32_t nbElementWiseDims{0};
+    template <class V> void visit(V& v) { v("axis", axis); v("mode", mode); v("nb_element_wise_dims", nbElementWiseDims); }
+};
+
+/// N-d padding of the trailing dims: prePadding/postPadding have rank <= input rank and apply to the last
+/// dims; negative values crop.
+struct PaddingAttrs {
+    Dims prePadding{};
+    Dims postPadding{};
+    PaddingFillMode mode{PaddingFillMode::kCONSTANT};
+    float value{0.0f};
+    template <class V> void visit(V& v) { v("pre_padding", prePadding); v("post_padding", postPadding); v("mode", mode); v("value", value); }
+};
+
+/// Output extent from outputDims, or from scales (out = floor(in * scale)) when scales is not empty, or
+/// from input 1 (a shape tensor) when present.
+struct ResizeAttrs {
+    InterpolationMode mode{InterpolationMode::kNEAREST};
+    Dims outputDims{};
+    std::vector<float> scales;
+    ResizeCoordinateTransformation coordinateTransformation{ResizeCoordinateTransformation::kASYMMETRIC};
+    ResizeSelector selectorForSinglePixel{ResizeSelector::kFORMULA};
+    ResizeRoundMode nearestRounding{ResizeRoundMode::kFLOOR};
+    float cubicCoeff{-0.75f};
+    bool excludeOutside{false};
+    template <class V> void visit(V& v) {
+        v("mode", mode); v("output_dims", outputDims); v("scales", scales);
+        v("coordinate_transformation", coordinateTransformation); v("selector_for_single_pixel", selectorForSinglePixel);
+        v("nearest_rounding", nearestRounding); v("cubic_coeff", cubicCoeff); v("exclude_outside", excludeOutside);
+    }
+};
+
+/// Output: int64 1-D tensor holding the input's shape.
+struct ShapeAttrs {
+    template <class V> void visit(V&) {}
+};
+
+}  // namespace kiln::ir
