@@ -160,34 +160,37 @@ Status Graph::topoSort() {
 }
 
 Status Graph::inferShapes() {
-    for (NodeId i = 0; i < static_cast<NodeId>(mNodes.size()); ++i) {
-        Node& n = mNodes[static_cast<size_t>(i)];
-        std::vector<TensorDesc> in(n.inputs.size());
-        for (size_t k = 0; k < n.inputs.size(); ++k) {
-            TensorId t = n.inputs[k];
-            if (t == kNoTensor) {
-                in[k].shape.nbDims = -1;
-                continue;
-            }
-            const Tensor& tt = tensor(t);
-            in[k].type = tt.type;
-            in[k].shape = tt.shape;
-            if (tt.producer >= 0) {
-                const Node& p = node(tt.producer);
-                if (const auto* c = std::get_if<ConstantAttrs>(&p.attrs); c && c->data) in[k].values = c->data->data();
-            }
+    for (NodeId i = 0; i < static_cast<NodeId>(mNodes.size()); ++i) KILN_RETURN_IF_ERROR(inferNodeShapes(i));
+    return Status::ok();
+}
+
+Status Graph::inferNodeShapes(NodeId i) {
+    Node& n = mNodes[static_cast<size_t>(i)];
+    std::vector<TensorDesc> in(n.inputs.size());
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+        TensorId t = n.inputs[k];
+        if (t == kNoTensor) {
+            in[k].shape.nbDims = -1;
+            continue;
         }
-        std::vector<TensorDesc> out(n.outputs.size());
-        for (size_t k = 0; k < n.outputs.size(); ++k) {
-            out[k].type = tensor(n.outputs[k]).type;
-            out[k].shape = tensor(n.outputs[k]).shape;
+        const Tensor& tt = tensor(t);
+        in[k].type = tt.type;
+        in[k].shape = tt.shape;
+        if (tt.producer >= 0) {
+            const Node& p = node(tt.producer);
+            if (const auto* c = std::get_if<ConstantAttrs>(&p.attrs); c && c->data) in[k].values = c->data->data();
         }
-        InferContext ctx{in, out};
-        KILN_RETURN_IF_ERROR(inferNode(n.attrs, ctx).withContext(describeNode(i)));
-        for (size_t k = 0; k < n.outputs.size(); ++k) {
-            tensor(n.outputs[k]).type = out[k].type;
-            tensor(n.outputs[k]).shape = out[k].shape;
-        }
+    }
+    std::vector<TensorDesc> out(n.outputs.size());
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+        out[k].type = tensor(n.outputs[k]).type;
+        out[k].shape = tensor(n.outputs[k]).shape;
+    }
+    InferContext ctx{in, out};
+    KILN_RETURN_IF_ERROR(inferNode(n.attrs, ctx).withContext(describeNode(i)));
+    for (size_t k = 0; k < n.outputs.size(); ++k) {
+        tensor(n.outputs[k]).type = out[k].type;
+        tensor(n.outputs[k]).shape = out[k].shape;
     }
     return Status::ok();
 }

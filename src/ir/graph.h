@@ -68,6 +68,8 @@ public:
     Status topoSort();
     /// Runs type/shape inference over all nodes in order (see ir/infer.h); errors name the node.
     Status inferShapes();
+    /// Runs inference for one node whose inputs are already inferred; errors name the node.
+    Status inferNodeShapes(NodeId id);
     /// Removes nodes whose outputs reach no graph output, and tensors no longer referenced.
     void removeDeadNodes();
 

@@ -1,0 +1,58 @@
+// IRuntime: verifies a plan, checks that it was built for a target this library can run, and creates
+// the engine.
+#include <new>
+
+#include "backends/device_info.h"
+#include "common/reporter.h"
+#include "kiln/runtime.h"
+#include "runtime/engine.h"
+
+namespace kiln::api {
+
+namespace {
+
+class RuntimeImpl final : public IRuntime {
+public:
+    explicit RuntimeImpl(ILogger& logger) : mReporter(&logger) {}
+
+    ICudaEngine* deserializeCudaEngine(void const* blob, std::size_t size) noexcept override {
+        if (!blob || size == 0) {
+            mReporter.error(ErrorCode::kINVALID_ARGUMENT, "deserializeCudaEngine: the plan is empty (null or 0 bytes)");
+            return nullptr;
+        }
+        auto planOr = plan::readPlan(blob, size);
+        if (!planOr.isOk()) {
+            mReporter.report(planOr.status().withContext("deserializeCudaEngine"));
+            return nullptr;
+        }
+        const plan::PlanHeader& h = planOr->header;
+        if (h.target != "cpu") {
+            std::string here = "this Kiln has no CUDA backend yet";
+            backends::CudaDeviceInfo info;
+            if (backends::cudaDeviceInfo(0, &info))
+                here = "this machine's GPU 0 is sm_" + std::to_string(info.smMajor) + std::to_string(info.smMinor) + " (" + info.name +
+                       ") but this Kiln has no CUDA backend yet";
+            mReporter.error(ErrorCode::kINVALID_ARGUMENT, "deserializeCudaEngine: plan built for " + h.target + " (" + h.deviceName +
+                                                              "); " + here + ": rebuild the plan for target 'cpu'");
+            return nullptr;
+        }
+        std::vector<uint8_t> bytes(static_cast<const uint8_t*>(blob), static_cast<const uint8_t*>(blob) + size);
+        return new (std::nothrow) runtime::EngineImpl(std::move(planOr).value(), std::move(bytes), mReporter.logger());
+    }
+    void setErrorRecorder(IErrorRecorder* recorder) noexcept override { mReporter.setRecorder(recorder); }
+    IErrorRecorder* getErrorRecorder() const noexcept override { return mReporter.recorder(); }
+    ILogger* getLogger() const noexcept override { return mReporter.logger(); }
+
+private:
+    Reporter mReporter;
+};
+
+}  // namespace
+
+}  // namespace kiln::api
+
+namespace kiln {
+
+IRuntime* createInferRuntime(ILogger& logger) noexcept { return new (std::nothrow) api::RuntimeImpl(logger); }
+
+}  // namespace kiln

@@ -1,0 +1,92 @@
+// Build pipeline implementation (see build.h).
+#include "builder/build.h"
+
+#include <fstream>
+#include <thread>
+
+#include "backends/device_info.h"
+#include "kiln/types.h"
+
+namespace kiln::builder {
+
+StatusOr<Target> parseTarget(const std::string& text) {
+    Target t;
+    if (text == "cpu") return t;
+    if (text == "cuda" || text.rfind("cuda:", 0) == 0) {
+        t.isCuda = true;
+        if (text.size() > 5) {
+            const std::string idx = text.substr(5);
+            if (idx.empty() || idx.find_first_not_of("0123456789") != std::string::npos || idx.size() > 4)
+                return invalidArgument("target device '" + text + "': the index after 'cuda:' must be a number, e.g. cuda:0");
+            t.deviceIndex = std::stoi(idx);
+        }
+        return t;
+    }
+    return invalidArgument("unknown target device '" + text + "': use 'cpu' or 'cuda:N' (N = GPU index)");
+}
+
+std::string describeHostCpu() {
+    std::string model;
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("model name", 0) == 0) {
+            auto colon = line.find(':');
+            if (colon != std::string::npos) model = line.substr(colon + 2);
+            break;
+        }
+    }
+    if (model.empty()) model = "CPU";
+    return model + ", " + std::to_string(std::thread::hardware_concurrency()) + " threads";
+}
+
+namespace {
+
+Status checkNetwork(const ir::Graph& g) {
+    if (g.outputs().empty())
+        return invalidArgument("the network has no outputs: mark at least one tensor with markOutput()");
+    for (ir::TensorId t : g.inputs()) {
+        bool used = false;
+        for (const ir::Node& n : g.nodes())
+            for (ir::TensorId i : n.inputs) used = used || i == t;
+        for (ir::TensorId o : g.outputs()) used = used || o == t;
+        (void)used;  // unused inputs are allowed (TensorRT warns); they stay I/O tensors of the plan
+    }
+    return g.validate();
+}
+
+}  // namespace
+
+StatusOr<plan::Plan> buildPlan(const ir::Graph& network, const BuildOptions& options) {
+    if (options.target.isCuda) {
+        int32_t n = backends::cudaDeviceCount();
+        if (!backends::cudaCompiledIn())
+            return unsupported("target " + options.target.toString() +
+                               ": this Kiln was built without CUDA; build for target 'cpu' or rebuild Kiln with nvcc available");
+        if (options.target.deviceIndex >= n)
+            return invalidArgument("target " + options.target.toString() + ": this machine has " + std::to_string(n) +
+                                   " CUDA device(s); use 'cpu' or an index below " + std::to_string(n));
+        return unsupported("target " + options.target.toString() +
+                           ": the CUDA backend (GPU kernels and tactics) is not implemented yet; build for target 'cpu'");
+    }
+    plan::Plan p;
+    p.graph = network;
+    KILN_RETURN_IF_ERROR(checkNetwork(p.graph));
+    KILN_RETURN_IF_ERROR(p.graph.topoSort());
+    KILN_RETURN_IF_ERROR(p.graph.inferShapes());
+    p.graph.removeDeadNodes();
+    KILN_RETURN_IF_ERROR(p.graph.inferShapes());
+    for (ir::TensorId t : p.graph.outputs()) {
+        if (p.graph.tensor(t).isInput) continue;
+        if (p.graph.tensor(t).producer < 0)
+            return internalError("output '" + p.graph.tensor(t).name + "' lost its producer during the build");
+    }
+    // The CPU target has one tactic per op: the reference kernel.
+    p.tactics.assign(p.graph.nodes().size(), plan::NodeTactic{"reference", 0});
+    p.header.kilnVersion = getKilnVersion();
+    p.header.target = "cpu";
+    p.header.deviceName = describeHostCpu();
+    return p;
+}
+
+}  // namespace kiln::builder

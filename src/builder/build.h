@@ -1,0 +1,37 @@
+// The build pipeline: from a user's network graph to a Plan for one target. Stages, in order:
+// validate -> topological sort -> inference -> dead-node removal -> tactic choice -> header.
+// Later stages (constant folding, fusion, precision, CUDA tactics and timing) slot in here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "ir/graph.h"
+#include "plan/plan.h"
+
+namespace kiln::builder {
+
+/// A parsed target device.
+struct Target {
+    bool isCuda{false};
+    int32_t deviceIndex{0};
+    std::string toString() const { return isCuda ? "cuda:" + std::to_string(deviceIndex) : "cpu"; }
+};
+
+/// Parses "cpu" or "cuda:N" (also "cuda" for cuda:0); the error lists the accepted spellings.
+StatusOr<Target> parseTarget(const std::string& text);
+
+struct BuildOptions {
+    Target target;
+    uint64_t workspaceLimit{0};  ///< 0: no limit
+    int32_t optimizationLevel{3};
+};
+
+/// Builds the plan; every error names the node it concerns.
+StatusOr<plan::Plan> buildPlan(const ir::Graph& network, const BuildOptions& options);
+
+/// "x86_64, 2 threads" style description of this CPU for plan headers.
+std::string describeHostCpu();
+
+}  // namespace kiln::builder

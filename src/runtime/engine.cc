@@ -1,0 +1,284 @@
+// EngineImpl and ContextImpl (see engine.h).
+#include "runtime/engine.h"
+
+#include <chrono>
+#include <cstring>
+#include <new>
+
+#include "backends/reference/kernels.h"
+
+namespace kiln::runtime {
+
+// ---- engine ----------------------------------------------------------------------------------------
+
+EngineImpl::EngineImpl(plan::Plan plan, std::vector<uint8_t> bytes, ILogger* logger)
+    : mPlan(std::move(plan)), mBytes(std::move(bytes)), mLogger(logger) {
+    const ir::Graph& g = mPlan.graph;
+    for (ir::TensorId t : g.inputs()) mIO.push_back(t);
+    for (ir::TensorId t : g.outputs())
+        if (!g.tensor(t).isInput) mIO.push_back(t);
+    for (const ir::Node& n : g.nodes())
+        if (const auto* c = std::get_if<ir::ConstantAttrs>(&n.attrs); c && c->data)
+            mWeightsSize += static_cast<int64_t>(c->data->size());
+    std::vector<Dims> shapes;
+    bool allStatic = true;
+    for (ir::TensorId t : g.inputs()) {
+        shapes.push_back(g.tensor(t).shape);
+        allStatic = allStatic && isFullyKnown(g.tensor(t).shape);
+    }
+    if (allStatic) {
+        ThreadPool pool(1);
+        auto r = resolveShapes(mPlan, shapes, pool);
+        mStaticArenaSize = r.isOk() ? (*r)->arenaSize : 0;
+    }
+}
+
+int32_t EngineImpl::ioIndex(const char* name) const {
+    if (!name) return -1;
+    for (size_t i = 0; i < mIO.size(); ++i)
+        if (mPlan.graph.tensor(mIO[i]).name == name) return static_cast<int32_t>(i);
+    return -1;
+}
+
+const char* EngineImpl::getIOTensorName(int32_t index) const noexcept {
+    if (index < 0 || index >= getNbIOTensors()) return nullptr;
+    return mPlan.graph.tensor(mIO[static_cast<size_t>(index)]).name.c_str();
+}
+
+TensorIOMode EngineImpl::getTensorIOMode(const char* tensorName) const noexcept {
+    int32_t i = ioIndex(tensorName);
+    if (i < 0) return TensorIOMode::kNONE;
+    return mPlan.graph.tensor(mIO[static_cast<size_t>(i)]).isInput ? TensorIOMode::kINPUT : TensorIOMode::kOUTPUT;
+}
+
+Dims EngineImpl::getTensorShape(const char* tensorName) const noexcept {
+    int32_t i = ioIndex(tensorName);
+    if (i < 0) {
+        Dims d;
+        d.nbDims = -1;
+        return d;
+    }
+    return mPlan.graph.tensor(mIO[static_cast<size_t>(i)]).shape;
+}
+
+DataType EngineImpl::getTensorDataType(const char* tensorName) const noexcept {
+    int32_t i = ioIndex(tensorName);
+    return i < 0 ? DataType::kFLOAT : mPlan.graph.tensor(mIO[static_cast<size_t>(i)]).type;
+}
+
+TensorLocation EngineImpl::getTensorLocation(const char*) const noexcept {
+    // CPU plans: every tensor lives in (host) "device" memory.
+    return TensorLocation::kDEVICE;
+}
+
+IExecutionContext* EngineImpl::createExecutionContext(ExecutionContextAllocationStrategy strategy) noexcept {
+    return new (std::nothrow) ContextImpl(*this, strategy);
+}
+
+// ---- context ---------------------------------------------------------------------------------------
+
+ContextImpl::ContextImpl(const EngineImpl& engine, ExecutionContextAllocationStrategy strategy)
+    : mEngine(engine), mStrategy(strategy), mReporter(engine.logger()), mPool(0) {
+    const auto n = static_cast<size_t>(engine.getNbIOTensors());
+    mInputShapes.resize(n);
+    mAddresses.assign(n, nullptr);
+    for (size_t i = 0; i < n; ++i) mInputShapes[i] = engine.plan().graph.tensor(engine.ioTensor(static_cast<int32_t>(i))).shape;
+}
+
+std::string ContextImpl::ioName(int32_t i) const { return mEngine.getIOTensorName(i); }
+
+bool ContextImpl::setInputShape(const char* tensorName, Dims const& dims) noexcept {
+    int32_t i = mEngine.ioIndex(tensorName);
+    if (i < 0 || mEngine.getTensorIOMode(tensorName) != TensorIOMode::kINPUT)
+        return mReporter.error(ErrorCode::kINVALID_ARGUMENT, std::string("setInputShape: '") + (tensorName ? tensorName : "(null)") +
+                                                                 "' is not an input of this engine");
+    const Dims& declared = mEngine.plan().graph.tensor(mEngine.ioTensor(i)).shape;
+    bool ok = dims.nbDims == declared.nbDims;
+    for (int k = 0; ok && k < dims.nbDims; ++k) ok = dims.d[k] >= 0 && (declared.d[k] < 0 || declared.d[k] == dims.d[k]);
+    if (!ok)
+        return mReporter.error(ErrorCode::kINVALID_ARGUMENT, "setInputShape: input '" + std::string(tensorName) + "' was built with shape " +
+                                                                 toString(declared) + "; " + toString(dims) +
+                                                                 " does not match it (only -1 dimensions may be chosen at run time)");
+    if (mInputShapes[static_cast<size_t>(i)] != dims) {
+        mInputShapes[static_cast<size_t>(i)] = dims;
+        mResolved.reset();
+    }
+    return true;
+}
+
+bool ContextImpl::allInputDimensionsSpecified() const noexcept {
+    for (int32_t i = 0; i < mEngine.getNbIOTensors(); ++i)
+        if (mEngine.getTensorIOMode(mEngine.getIOTensorName(i)) == TensorIOMode::kINPUT &&
+            !isFullyKnown(mInputShapes[static_cast<size_t>(i)]))
+            return false;
+    return true;
+}
+
+Status ContextImpl::ensureResolved() {
+    if (mResolved) return Status::ok();
+    std::vector<Dims> shapes;
+    for (ir::TensorId t : mEngine.plan().graph.inputs()) {
+        int32_t i = mEngine.ioIndex(mEngine.plan().graph.tensor(t).name.c_str());
+        shapes.push_back(mInputShapes[static_cast<size_t>(i)]);
+    }
+    KILN_ASSIGN_OR_RETURN(mResolved, resolveShapes(mEngine.plan(), shapes, mPool));
+    return Status::ok();
+}
+
+Dims ContextImpl::getTensorShape(const char* tensorName) const noexcept {
+    int32_t i = mEngine.ioIndex(tensorName);
+    Dims unknown;
+    unknown.nbDims = -1;
+    if (i < 0) return unknown;
+    if (mEngine.getTensorIOMode(tensorName) == TensorIOMode::kINPUT) return mInputShapes[static_cast<size_t>(i)];
+    if (!allInputDimensionsSpecified()) return mEngine.getTensorShape(tensorName);
+    auto* self = const_cast<ContextImpl*>(this);
+    Status st = self->ensureResolved();
+    if (!st.isOk()) {
+        mReporter.report(st);
+        return unknown;
+    }
+    return mResolved->tensors[static_cast<size_t>(mEngine.ioTensor(i))].shape;
+}
+
+bool ContextImpl::setTensorAddress(const char* tensorName, void* data) noexcept {
+    int32_t i = mEngine.ioIndex(tensorName);
+    if (i < 0)
+        return mReporter.error(ErrorCode::kINVALID_ARGUMENT, std::string("setTensorAddress: '") + (tensorName ? tensorName : "(null)") +
+                                                                 "' is not an I/O tensor of this engine");
+    mAddresses[static_cast<size_t>(i)] = data;
+    return true;
+}
+
+const void* ContextImpl::getTensorAddress(const char* tensorName) const noexcept {
+    int32_t i = mEngine.ioIndex(tensorName);
+    return i < 0 ? nullptr : mAddresses[static_cast<size_t>(i)];
+}
+
+bool ContextImpl::setInputTensorAddress(const char* tensorName, void const* data) noexcept {
+    if (mEngine.getTensorIOMode(tensorName) != TensorIOMode::kINPUT)
+        return mReporter.error(ErrorCode::kINVALID_ARGUMENT, std::string("setInputTensorAddress: '") + (tensorName ? tensorName : "(null)") +
+                                                                 "' is not an input of this engine");
+    return setTensorAddress(tensorName, const_cast<void*>(data));
+}
+
+void ContextImpl::setDeviceMemoryV2(void* memory, int64_t size) noexcept {
+    if (mStrategy != ExecutionContextAllocationStrategy::kUSER_MANAGED) {
+        mReporter.error(ErrorCode::kINVALID_STATE, "setDeviceMemoryV2: this context allocates its own memory; create it with kUSER_MANAGED to give memory");
+        return;
+    }
+    mUserArena = memory;
+    mUserArenaSize = size;
+}
+
+int64_t ContextImpl::getDeviceMemorySizeForCurrentShapes() const noexcept {
+    if (!allInputDimensionsSpecified()) return -1;
+    Status st = const_cast<ContextImpl*>(this)->ensureResolved();
+    if (!st.isOk()) {
+        mReporter.report(st);
+        return -1;
+    }
+    return mResolved->arenaSize;
+}
+
+bool ContextImpl::enqueueV3(cudaStream_t stream) noexcept {
+    if (stream != nullptr)
+        return mReporter.error(ErrorCode::kINVALID_ARGUMENT, "enqueueV3: this is a CPU plan ('" + std::string(mEngine.getTarget()) +
+                                                                 "'); it runs on the calling thread, so pass a null stream");
+    return mReporter.report(execute().withContext("enqueueV3"));
+}
+
+bool ContextImpl::executeV2(void* const* bindings) noexcept {
+    if (!bindings) return mReporter.error(ErrorCode::kINVALID_ARGUMENT, "executeV2: bindings is null");
+    for (int32_t i = 0; i < mEngine.getNbIOTensors(); ++i) mAddresses[static_cast<size_t>(i)] = bindings[i];
+    return mReporter.report(execute().withContext("executeV2"));
+}
+
+Status ContextImpl::execute() {
+    const ir::Graph& g = mEngine.plan().graph;
+    for (int32_t i = 0; i < mEngine.getNbIOTensors(); ++i) {
+        if (mEngine.getTensorIOMode(mEngine.getIOTensorName(i)) == TensorIOMode::kINPUT && !isFullyKnown(mInputShapes[static_cast<size_t>(i)]))
+            return invalidState("input '" + ioName(i) + "' has dynamic shape " + toString(mInputShapes[static_cast<size_t>(i)]) +
+                                "; call setInputShape first");
+    }
+    KILN_RETURN_IF_ERROR(ensureResolved());
+    const ResolvedShapes& r = *mResolved;
+    // Every I/O tensor with bytes needs an address.
+    std::vector<int32_t> ioOfTensor(g.tensors().size(), -1);
+    for (int32_t i = 0; i < mEngine.getNbIOTensors(); ++i) {
+        ir::TensorId t = mEngine.ioTensor(i);
+        ioOfTensor[static_cast<size_t>(t)] = i;
+        const auto& d = r.tensors[static_cast<size_t>(t)];
+        if (mAddresses[static_cast<size_t>(i)] == nullptr && volume(d.shape) > 0)
+            return invalidState("no address for I/O tensor '" + ioName(i) + "'; call setTensorAddress first");
+    }
+    uint8_t* arena = nullptr;
+    if (r.arenaSize > 0) {
+        if (mStrategy == ExecutionContextAllocationStrategy::kUSER_MANAGED) {
+            if (!mUserArena || mUserArenaSize < r.arenaSize)
+                return invalidState("this context needs " + std::to_string(r.arenaSize) + " bytes of activation memory for these shapes; setDeviceMemoryV2 gave " +
+                                    std::to_string(mUserArena ? mUserArenaSize : 0));
+            arena = static_cast<uint8_t*>(mUserArena);
+        } else {
+            if (static_cast<int64_t>(mOwnedArena.size()) < r.arenaSize) {
+                try {
+                    mOwnedArena.resize(static_cast<size_t>(r.arenaSize));
+                } catch (const std::bad_alloc&) {
+                    return allocationFailed("could not allocate " + std::to_string(r.arenaSize) + " bytes of activation memory");
+                }
+            }
+            arena = mOwnedArena.data();
+        }
+    }
+    auto addressOf = [&](ir::TensorId t) -> void* {
+        switch (r.storage[static_cast<size_t>(t)]) {
+            case Storage::kIO: return mAddresses[static_cast<size_t>(ioOfTensor[static_cast<size_t>(t)])];
+            case Storage::kARENA: return arena + r.arenaOffset[static_cast<size_t>(t)];
+            case Storage::kHOST: return r.hostValues[static_cast<size_t>(t)]->data();
+            case Storage::kWEIGHTS: return const_cast<void*>(r.tensors[static_cast<size_t>(t)].values);
+            case Storage::kABSENT: return nullptr;
+        }
+        return nullptr;
+    };
+    std::vector<TensorRef> ins, outs;
+    for (ir::NodeId i = 0; i < static_cast<ir::NodeId>(g.nodes().size()); ++i) {
+        if (r.nodeDone[static_cast<size_t>(i)]) continue;
+        const ir::Node& n = g.node(i);
+        ins.clear();
+        outs.clear();
+        for (ir::TensorId t : n.inputs) {
+            if (t == ir::kNoTensor) {
+                TensorRef absent;
+                absent.shape.nbDims = -1;
+                ins.push_back(absent);
+                continue;
+            }
+            const auto& d = r.tensors[static_cast<size_t>(t)];
+            ins.push_back({d.type, d.shape, addressOf(t)});
+        }
+        for (ir::TensorId t : n.outputs) {
+            const auto& d = r.tensors[static_cast<size_t>(t)];
+            outs.push_back({d.type, d.shape, addressOf(t)});
+        }
+        reference::KernelContext kctx{ins, outs, &mPool};
+        auto start = std::chrono::steady_clock::now();
+        KILN_RETURN_IF_ERROR(reference::runNode(n.attrs, kctx).withContext(g.describeNode(i)));
+        if (mProfiler) {
+            std::chrono::duration<float, std::milli> ms = std::chrono::steady_clock::now() - start;
+            mProfiler->reportLayerTime(n.name.c_str(), ms.count());
+        }
+    }
+    // Outputs that were not written by a step (computed during resolution, constants, or inputs).
+    for (ir::TensorId t : g.outputs()) {
+        Storage s = r.storage[static_cast<size_t>(t)];
+        void* dst = mAddresses[static_cast<size_t>(ioOfTensor[static_cast<size_t>(t)])];
+        if (g.tensor(t).isInput || s == Storage::kIO) continue;
+        const auto& d = r.tensors[static_cast<size_t>(t)];
+        int64_t bytes = volume(d.shape) * dataTypeSize(d.type);
+        void* src = addressOf(t);
+        if (bytes > 0 && src && dst) std::memcpy(dst, src, static_cast<size_t>(bytes));
+    }
+    return Status::ok();
+}
+
+}  // namespace kiln::runtime

@@ -1,0 +1,114 @@
+// Shape resolution (see shape_resolver.h).
+#include "runtime/shape_resolver.h"
+
+#include "backends/reference/kernels.h"
+#include "runtime/arena_planner.h"
+
+namespace kiln::runtime {
+
+namespace {
+
+/// Tensors up to this many elements whose inputs are all known are computed during resolution: they are
+/// shape arithmetic, and computing them once per shape set keeps them out of the per-run work.
+constexpr int64_t kHostEvalMaxElements = 4096;
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ResolvedShapes>> resolveShapes(const plan::Plan& plan, const std::vector<Dims>& inputShapes,
+                                                        ThreadPool& pool) {
+    const ir::Graph& g = plan.graph;
+    auto r = std::make_unique<ResolvedShapes>();
+    const size_t nT = g.tensors().size();
+    r->tensors.resize(nT);
+    r->storage.assign(nT, Storage::kABSENT);
+    r->arenaOffset.assign(nT, -1);
+    r->hostValues.resize(nT);
+    r->nodeDone.assign(g.nodes().size(), false);
+    for (size_t k = 0; k < g.inputs().size(); ++k) {
+        ir::TensorId t = g.inputs()[k];
+        const Dims& s = inputShapes[k];
+        if (!isFullyKnown(s))
+            return invalidArgument("input '" + g.tensor(t).name + "' has shape " + toString(s) +
+                                   ": set every dynamic dimension with setInputShape before running");
+        r->tensors[static_cast<size_t>(t)] = {g.tensor(t).type, s, nullptr};
+        r->storage[static_cast<size_t>(t)] = Storage::kIO;
+    }
+    std::vector<int32_t> firstUse(nT, -1), lastUse(nT, -1);
+    for (ir::NodeId i = 0; i < static_cast<ir::NodeId>(g.nodes().size()); ++i) {
+        const ir::Node& n = g.node(i);
+        std::vector<ir::TensorDesc> in(n.inputs.size());
+        bool allValues = true;
+        for (size_t k = 0; k < n.inputs.size(); ++k) {
+            ir::TensorId t = n.inputs[k];
+            if (t == ir::kNoTensor) {
+                in[k].shape.nbDims = -1;
+                continue;
+            }
+            in[k] = r->tensors[static_cast<size_t>(t)];
+            allValues = allValues && in[k].values != nullptr;
+            lastUse[static_cast<size_t>(t)] = i;
+        }
+        std::vector<ir::TensorDesc> out(n.outputs.size());
+        for (size_t k = 0; k < n.outputs.size(); ++k) {
+            out[k].type = g.tensor(n.outputs[k]).type;
+            out[k].shape = g.tensor(n.outputs[k]).shape;
+        }
+        ir::InferContext ctx{in, out};
+        KILN_RETURN_IF_ERROR(ir::inferNode(n.attrs, ctx).withContext(g.describeNode(i)));
+        int64_t outElements = 0;
+        for (size_t k = 0; k < n.outputs.size(); ++k) {
+            if (!isFullyKnown(out[k].shape))
+                return unsupported(g.describeNode(i) + ": the shape of output '" + g.tensor(n.outputs[k]).name +
+                                   "' (" + toString(out[k].shape) + ") depends on tensor values, which is not supported");
+            outElements += volume(out[k].shape);
+            r->tensors[static_cast<size_t>(n.outputs[k])] = {out[k].type, out[k].shape, nullptr};
+            firstUse[static_cast<size_t>(n.outputs[k])] = i;
+            lastUse[static_cast<size_t>(n.outputs[k])] = i;
+        }
+        if (const auto* c = std::get_if<ir::ConstantAttrs>(&n.attrs)) {
+            ir::TensorId t = n.outputs[0];
+            r->tensors[static_cast<size_t>(t)].values = c->data ? c->data->data() : nullptr;
+            r->storage[static_cast<size_t>(t)] = Storage::kWEIGHTS;
+            r->nodeDone[static_cast<size_t>(i)] = true;
+            continue;
+        }
+        bool shapeOnly = n.kind() == ir::OpKind::kShape;
+        if ((shapeOnly || allValues) && outElements <= kHostEvalMaxElements) {
+            std::vector<TensorRef> inRefs(in.size());
+            for (size_t k = 0; k < in.size(); ++k)
+                inRefs[k] = TensorRef{in[k].type, in[k].shape, const_cast<void*>(in[k].values)};
+            std::vector<TensorRef> outRefs;
+            for (size_t k = 0; k < n.outputs.size(); ++k) {
+                ir::TensorId t = n.outputs[k];
+                r->hostValues[static_cast<size_t>(t)] = std::make_unique<HostTensor>(out[k].type, out[k].shape);
+                outRefs.push_back(r->hostValues[static_cast<size_t>(t)]->ref());
+            }
+            reference::KernelContext kctx{inRefs, outRefs, &pool};
+            KILN_RETURN_IF_ERROR(reference::runNode(n.attrs, kctx).withContext(g.describeNode(i)));
+            for (size_t k = 0; k < n.outputs.size(); ++k) {
+                ir::TensorId t = n.outputs[k];
+                r->tensors[static_cast<size_t>(t)].values = r->hostValues[static_cast<size_t>(t)]->data();
+                r->storage[static_cast<size_t>(t)] = Storage::kHOST;
+            }
+            r->nodeDone[static_cast<size_t>(i)] = true;
+            continue;
+        }
+        for (ir::TensorId t : n.outputs)
+            r->storage[static_cast<size_t>(t)] = g.tensor(t).isOutput ? Storage::kIO : Storage::kARENA;
+    }
+    // Arena: every kARENA tensor, alive from its producer to its last consumer.
+    std::vector<BufferRequest> requests;
+    std::vector<ir::TensorId> owners;
+    for (size_t t = 0; t < nT; ++t) {
+        if (r->storage[t] != Storage::kARENA) continue;
+        const auto& d = r->tensors[t];
+        requests.push_back({volume(d.shape) * dataTypeSize(d.type), firstUse[t], lastUse[t]});
+        owners.push_back(static_cast<ir::TensorId>(t));
+    }
+    ArenaPlan arena = planArena(requests);
+    for (size_t k = 0; k < owners.size(); ++k) r->arenaOffset[static_cast<size_t>(owners[k])] = arena.offsets[k];
+    r->arenaSize = arena.totalSize;
+    return r;
+}
+
+}  // namespace kiln::runtime

@@ -1,0 +1,41 @@
+// Shape resolution for one set of input shapes: runs inference over the plan in order and evaluates on
+// the host the small tensors that shapes depend on (Shape -> Gather -> Concat -> Reshape chains and
+// anything computable from constants and shapes alone), then plans the activation arena. The result is
+// what a context executes against until its input shapes change.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/host_tensor.h"
+#include "common/thread_pool.h"
+#include "ir/infer.h"
+#include "plan/plan.h"
+
+namespace kiln::runtime {
+
+/// Where a tensor's bytes live during execution.
+enum class Storage : uint8_t {
+    kARENA,     ///< an offset in the context's activation arena
+    kIO,        ///< a user address (network input or output)
+    kHOST,      ///< evaluated during resolution (values in ResolvedShapes::hostValues)
+    kWEIGHTS,   ///< a Constant's bytes in the engine
+    kABSENT,    ///< zero-sized or unused
+};
+
+struct ResolvedShapes {
+    std::vector<ir::TensorDesc> tensors;              ///< per tensor id: type, concrete shape, values if known
+    std::vector<Storage> storage;                     ///< per tensor id
+    std::vector<int64_t> arenaOffset;                 ///< per tensor id, for kARENA
+    std::vector<std::unique_ptr<HostTensor>> hostValues;  ///< per tensor id, for kHOST
+    std::vector<bool> nodeDone;                       ///< node evaluated during resolution: skip at run time
+    int64_t arenaSize{0};
+};
+
+/// `inputShapes[k]` is the shape of graph input k (graph.inputs() order). Fails naming the node whose
+/// inference fails or the input whose shape is not concrete.
+StatusOr<std::unique_ptr<ResolvedShapes>> resolveShapes(const plan::Plan& plan, const std::vector<Dims>& inputShapes,
+                                                        ThreadPool& pool);
+
+}  // namespace kiln::runtime
