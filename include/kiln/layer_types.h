@@ -31,6 +31,12 @@ enum class LayerType : int32_t {
     kRESIZE = 25,
     kSELECT = 31,
     kNORMALIZATION = 41,
+    kFILL = 24,
+    kSCATTER = 36,
+    kQUANTIZE = 33,
+    kDEQUANTIZE = 34,
+    kCUMULATIVE = 45,
+    kTRILU = 100,  ///< Kiln
 };
 
 enum class ActivationType : int32_t {
@@ -163,6 +169,17 @@ enum class ResizeRoundMode : int32_t { kHALF_UP = 0, kHALF_DOWN = 1, kFLOOR = 2,
 
 /// Kiln: padding fill mode for IPaddingLayer (TensorRT pads with zeros only).
 enum class PaddingFillMode : int32_t { kCONSTANT = 0, kREFLECT = 1, kEDGE = 2, kWRAP = 3 };
+
+enum class FillOperation : int32_t {
+    kLINSPACE = 0,
+    kRANDOM_UNIFORM = 1,  ///< not supported yet
+    kRANDOM_NORMAL = 2,   ///< not supported yet
+    kCONSTANT = 100,      ///< Kiln: every element = alpha
+};
+
+enum class CumulativeOperation : int32_t { kSUM = 0 };
+
+enum class ScatterMode : int32_t { kELEMENT = 0, kND = 1 };
 
 /// A permutation for IShuffleLayer.
 struct Permutation {

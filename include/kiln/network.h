@@ -284,6 +284,63 @@ public:
     virtual Dims getDimensions() const noexcept = 0;
 };
 
+class IFillLayer : public ILayer {
+public:
+    virtual void setDimensions(Dims dimensions) noexcept = 0;
+    virtual Dims getDimensions() const noexcept = 0;
+    virtual void setOperation(FillOperation op) noexcept = 0;
+    virtual FillOperation getOperation() const noexcept = 0;
+    virtual void setAlpha(double alpha) noexcept = 0;
+    virtual double getAlpha() const noexcept = 0;
+    virtual void setBeta(double beta) noexcept = 0;
+    virtual double getBeta() const noexcept = 0;
+    virtual void setToType(DataType toType) noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
+};
+
+class ICumulativeLayer : public ILayer {
+public:
+    virtual bool setOperation(CumulativeOperation op) noexcept = 0;
+    virtual CumulativeOperation getOperation() const noexcept = 0;
+    virtual void setExclusive(bool exclusive) noexcept = 0;
+    virtual bool getExclusive() const noexcept = 0;
+    virtual void setReverse(bool reverse) noexcept = 0;
+    virtual bool getReverse() const noexcept = 0;
+};
+
+class IScatterLayer : public ILayer {
+public:
+    virtual void setMode(ScatterMode mode) noexcept = 0;
+    virtual ScatterMode getMode() const noexcept = 0;
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual int32_t getAxis() const noexcept = 0;
+};
+
+class IQuantizeLayer : public ILayer {
+public:
+    virtual int32_t getAxis() const noexcept = 0;
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual void setToType(DataType toType) noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
+};
+
+class IDequantizeLayer : public ILayer {
+public:
+    virtual int32_t getAxis() const noexcept = 0;
+    virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual void setToType(DataType toType) noexcept = 0;
+    virtual DataType getToType() const noexcept = 0;
+};
+
+/// Kiln: ONNX Trilu (keep the upper or lower triangle of the last two dims).
+class ITriluLayer : public ILayer {
+public:
+    virtual void setUpper(bool upper) noexcept = 0;
+    virtual bool getUpper() const noexcept = 0;
+    virtual void setK(int64_t k) noexcept = 0;
+    virtual int64_t getK() const noexcept = 0;
+};
+
 /// Flags for createNetworkV2. Networks are always explicit-batch, as in TensorRT 10.
 enum class NetworkDefinitionCreationFlag : int32_t { kSTRONGLY_TYPED = 1 };
 
@@ -325,6 +382,16 @@ public:
     virtual IResizeLayer* addResize(ITensor& input) noexcept = 0;
     virtual IShapeLayer* addShape(ITensor& input) noexcept = 0;
     virtual IConstantLayer* addConstant(Dims dimensions, Weights weights) noexcept = 0;
+    /// Fill: shape from `dimensions` (or setInput(0, shapeTensor)), values by `op`; alpha/beta by setters
+    /// or setInput(1/2).
+    virtual IFillLayer* addFill(Dims dimensions, FillOperation op, DataType outputType) noexcept = 0;
+    /// Cumulative sum along the axis given by `axis` (a scalar int32/int64 tensor, usually a constant).
+    virtual ICumulativeLayer* addCumulative(ITensor& input, ITensor& axis, CumulativeOperation op, bool exclusive,
+                                            bool reverse) noexcept = 0;
+    virtual IScatterLayer* addScatter(ITensor& data, ITensor& indices, ITensor& updates, ScatterMode mode) noexcept = 0;
+    virtual IQuantizeLayer* addQuantize(ITensor& input, ITensor& scale, DataType outputType) noexcept = 0;
+    virtual IDequantizeLayer* addDequantize(ITensor& input, ITensor& scale, DataType outputType) noexcept = 0;
+    virtual ITriluLayer* addTrilu(ITensor& input, bool upper) noexcept = 0;
 
     virtual int32_t getNbLayers() const noexcept = 0;
     virtual ILayer* getLayer(int32_t index) const noexcept = 0;

@@ -579,6 +579,63 @@ IShapeLayer* NetworkImpl::addShape(ITensor& input) noexcept {
     return addLayer<ShapeLayer>(m, "shape", LayerType::kSHAPE, ir::ShapeAttrs{}, {x}, 1, {DataType::kINT64});
 }
 
+IFillLayer* NetworkImpl::addFill(Dims dimensions, FillOperation op, DataType outputType) noexcept {
+    auto m = mark();
+    ir::FillAttrs a;
+    a.op = op;
+    a.dimensions = dimensions;
+    a.outputType = outputType;
+    return addLayer<FillLayer>(m, "fill", LayerType::kFILL, a, {}, 1, {outputType});
+}
+
+ICumulativeLayer* NetworkImpl::addCumulative(ITensor& input, ITensor& axis, CumulativeOperation op, bool exclusive,
+                                             bool reverse) noexcept {
+    auto m = mark();
+    KILN_RESOLVE(x, input, "addCumulative");
+    KILN_RESOLVE(ax, axis, "addCumulative");
+    ir::CumulativeAttrs a;
+    a.op = op;
+    a.exclusive = exclusive;
+    a.reverse = reverse;
+    return addLayer<CumulativeLayer>(m, "cumulative", LayerType::kCUMULATIVE, a, {x, ax}, 1);
+}
+
+IScatterLayer* NetworkImpl::addScatter(ITensor& data, ITensor& indices, ITensor& updates, ScatterMode mode) noexcept {
+    auto m = mark();
+    KILN_RESOLVE(d, data, "addScatter");
+    KILN_RESOLVE(i, indices, "addScatter");
+    KILN_RESOLVE(u, updates, "addScatter");
+    ir::ScatterAttrs a;
+    a.mode = mode;
+    return addLayer<ScatterLayer>(m, "scatter", LayerType::kSCATTER, a, {d, i, u}, 1);
+}
+
+IQuantizeLayer* NetworkImpl::addQuantize(ITensor& input, ITensor& scale, DataType outputType) noexcept {
+    auto m = mark();
+    KILN_RESOLVE(x, input, "addQuantize");
+    KILN_RESOLVE(s, scale, "addQuantize");
+    ir::QuantizeAttrs a;
+    a.toType = outputType;
+    return addLayer<QuantizeLayer>(m, "quantize", LayerType::kQUANTIZE, a, {x, s}, 1, {outputType});
+}
+
+IDequantizeLayer* NetworkImpl::addDequantize(ITensor& input, ITensor& scale, DataType outputType) noexcept {
+    auto m = mark();
+    KILN_RESOLVE(x, input, "addDequantize");
+    KILN_RESOLVE(s, scale, "addDequantize");
+    ir::DequantizeAttrs a;
+    a.toType = outputType;
+    return addLayer<DequantizeLayer>(m, "dequantize", LayerType::kDEQUANTIZE, a, {x, s}, 1, {outputType});
+}
+
+ITriluLayer* NetworkImpl::addTrilu(ITensor& input, bool upper) noexcept {
+    auto m = mark();
+    KILN_RESOLVE(x, input, "addTrilu");
+    ir::TriluAttrs a;
+    a.upper = upper;
+    return addLayer<TriluLayer>(m, "trilu", LayerType::kTRILU, a, {x}, 1);
+}
+
 #undef KILN_RESOLVE
 
 }  // namespace kiln::api

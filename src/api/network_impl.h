@@ -101,6 +101,13 @@ public:
     IResizeLayer* addResize(ITensor& input) noexcept override;
     IShapeLayer* addShape(ITensor& input) noexcept override;
     IConstantLayer* addConstant(Dims dimensions, Weights weights) noexcept override;
+    IFillLayer* addFill(Dims dimensions, FillOperation op, DataType outputType) noexcept override;
+    ICumulativeLayer* addCumulative(ITensor& input, ITensor& axis, CumulativeOperation op, bool exclusive,
+                                    bool reverse) noexcept override;
+    IScatterLayer* addScatter(ITensor& data, ITensor& indices, ITensor& updates, ScatterMode mode) noexcept override;
+    IQuantizeLayer* addQuantize(ITensor& input, ITensor& scale, DataType outputType) noexcept override;
+    IDequantizeLayer* addDequantize(ITensor& input, ITensor& scale, DataType outputType) noexcept override;
+    ITriluLayer* addTrilu(ITensor& input, bool upper) noexcept override;
 
     int32_t getNbLayers() const noexcept override { return static_cast<int32_t>(mLayers.size()); }
     ILayer* getLayer(int32_t index) const noexcept override;

@@ -410,4 +410,69 @@ public:
     Dims getDimensions() const noexcept override { return net()->graph().tensor(nodeRef().outputs[0]).shape; }
 };
 
+class FillLayer final : public LayerImpl<IFillLayer, ir::FillAttrs> {
+public:
+    using LayerImpl::LayerImpl;
+    void setDimensions(Dims d) noexcept override { edit().dimensions = d; }
+    Dims getDimensions() const noexcept override { return attrs().dimensions; }
+    void setOperation(FillOperation op) noexcept override { edit().op = op; }
+    FillOperation getOperation() const noexcept override { return attrs().op; }
+    void setAlpha(double a) noexcept override { edit().alpha = static_cast<float>(a); }
+    double getAlpha() const noexcept override { return attrs().alpha; }
+    void setBeta(double b) noexcept override { edit().beta = static_cast<float>(b); }
+    double getBeta() const noexcept override { return attrs().beta; }
+    void setToType(DataType t) noexcept override {
+        edit().outputType = t;
+        net()->graph().tensor(nodeRef().outputs[0]).type = t;
+    }
+    DataType getToType() const noexcept override { return attrs().outputType; }
+};
+
+class CumulativeLayer final : public LayerImpl<ICumulativeLayer, ir::CumulativeAttrs> {
+public:
+    using LayerImpl::LayerImpl;
+    bool setOperation(CumulativeOperation op) noexcept override {
+        edit().op = op;
+        return true;
+    }
+    CumulativeOperation getOperation() const noexcept override { return attrs().op; }
+    void setExclusive(bool e) noexcept override { edit().exclusive = e; }
+    bool getExclusive() const noexcept override { return attrs().exclusive; }
+    void setReverse(bool r) noexcept override { edit().reverse = r; }
+    bool getReverse() const noexcept override { return attrs().reverse; }
+};
+
+class ScatterLayer final : public LayerImpl<IScatterLayer, ir::ScatterAttrs> {
+public:
+    using LayerImpl::LayerImpl;
+    void setMode(ScatterMode m) noexcept override { edit().mode = m; }
+    ScatterMode getMode() const noexcept override { return attrs().mode; }
+    void setAxis(int32_t a) noexcept override { edit().axis = a; }
+    int32_t getAxis() const noexcept override { return attrs().axis; }
+};
+
+template <class Interface, class Attrs>
+class QuantizeLikeLayer final : public LayerImpl<Interface, Attrs> {
+public:
+    using LayerImpl<Interface, Attrs>::LayerImpl;
+    int32_t getAxis() const noexcept override { return this->attrs().axis; }
+    void setAxis(int32_t a) noexcept override { this->edit().axis = a; }
+    void setToType(DataType t) noexcept override {
+        this->edit().toType = t;
+        this->net()->graph().tensor(this->nodeRef().outputs[0]).type = t;
+    }
+    DataType getToType() const noexcept override { return this->attrs().toType; }
+};
+using QuantizeLayer = QuantizeLikeLayer<IQuantizeLayer, ir::QuantizeAttrs>;
+using DequantizeLayer = QuantizeLikeLayer<IDequantizeLayer, ir::DequantizeAttrs>;
+
+class TriluLayer final : public LayerImpl<ITriluLayer, ir::TriluAttrs> {
+public:
+    using LayerImpl::LayerImpl;
+    void setUpper(bool u) noexcept override { edit().upper = u; }
+    bool getUpper() const noexcept override { return attrs().upper; }
+    void setK(int64_t k) noexcept override { edit().k = k; }
+    int64_t getK() const noexcept override { return attrs().k; }
+};
+
 }  // namespace kiln::api

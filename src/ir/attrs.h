@@ -211,4 +211,58 @@ struct ShapeAttrs {
     template <class V> void visit(V&) {}
 };
 
+/// TensorRT's IFillLayer. kLINSPACE: out[i0, i1, ...] = alpha + sum_k beta[k] * i_k (a 1-D range when
+/// rank 1); kCONSTANT (Kiln, ONNX ConstantOfShape): every element = alpha. The output shape is
+/// `dimensions` unless input 0 (a 1-D shape tensor) is given; alpha/beta come from inputs 1/2 when
+/// given, else from the attributes.
+struct FillAttrs {
+    FillOperation op{FillOperation::kLINSPACE};
+    Dims dimensions{};
+    float alpha{0.0f};
+    float beta{1.0f};
+    DataType outputType{DataType::kFLOAT};
+    template <class V> void visit(V& v) {
+        v("op", op); v("dimensions", dimensions); v("alpha", alpha); v("beta", beta); v("output_type", outputType);
+    }
+};
+
+/// TensorRT's ICumulativeLayer (sum only here, ONNX CumSum). The axis comes from `axis` unless input 1
+/// (a scalar int32/int64 tensor) is given.
+struct CumulativeAttrs {
+    CumulativeOperation op{CumulativeOperation::kSUM};
+    int32_t axis{0};
+    bool exclusive{false};
+    bool reverse{false};
+    template <class V> void visit(V& v) { v("op", op); v("axis", axis); v("exclusive", exclusive); v("reverse", reverse); }
+};
+
+/// TensorRT's IScatterLayer: kELEMENT is ONNX ScatterElements along `axis`; kND is ONNX ScatterND.
+/// Duplicate indices: the last update wins (reduction none).
+struct ScatterAttrs {
+    ScatterMode mode{ScatterMode::kELEMENT};
+    int32_t axis{0};
+    template <class V> void visit(V& v) { v("mode", mode); v("axis", axis); }
+};
+
+/// Kiln: ONNX Trilu. Keeps the upper (or lower) triangle of the last two dims, offset by k (attribute or
+/// input 1), zeroing the rest.
+struct TriluAttrs {
+    bool upper{true};
+    int64_t k{0};
+    template <class V> void visit(V& v) { v("upper", upper); v("k", k); }
+};
+
+/// TensorRT's IQuantizeLayer / IDequantizeLayer (ONNX QuantizeLinear / DequantizeLinear). Per-tensor
+/// scale (scalar) or per-axis (1-D along `axis`). Quantize: round half to even, saturate to toType's range.
+struct QuantizeAttrs {
+    int32_t axis{1};
+    DataType toType{DataType::kINT8};
+    template <class V> void visit(V& v) { v("axis", axis); v("to_type", toType); }
+};
+struct DequantizeAttrs {
+    int32_t axis{1};
+    DataType toType{DataType::kFLOAT};
+    template <class V> void visit(V& v) { v("axis", axis); v("to_type", toType); }
+};
+
 }  // namespace kiln::ir
