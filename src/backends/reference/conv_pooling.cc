@@ -1,0 +1,144 @@
+// Reference kernel for Pooling: max, average and max-average blend over 1 to 3 spatial dims, with
+// stride, dilation, explicit or SAME padding and global windows; one thread-pool task per (n, c) plane,
+// direct loops over each window, values handled as double (exact for every accepted type, int8/uint8
+// included). Padding never contributes to the max. The average divides by the taps inside the input
+// (averageCountExcludesPadding) or by the taps inside the padded input [-pre, in + post) — so the
+// region a ceil-mode window hangs past the post-padding never counts, as in TensorRT, PyTorch and ONNX.
+#include <cmath>
+#include <limits>
+
+#include "backends/reference/conv_common.h"
+
+namespace kiln::reference {
+namespace {
+
+using conv_detail::Geometry;
+using conv_detail::kSpatial;
+
+struct WindowResult {
+    double max{-std::numeric_limits<double>::infinity()};
+    double sum{0.0};
+    int64_t inside{0};  ///< taps on input elements
+    int64_t padded{0};  ///< taps on input or padding elements
+};
+
+WindowResult poolWindow(const double* plane, const Geometry& g, const int64_t o[kSpatial]) {
+    WindowResult r;
+    int64_t start[kSpatial];
+    for (int i = 0; i < kSpatial; ++i) start[i] = o[i] * g.stride[i] - g.pre[i];
+    for (int64_t t0 = 0; t0 < g.kernel[0]; ++t0) {
+        const int64_t i0 = start[0] + t0 * g.dilation[0];
+        for (int64_t t1 = 0; t1 < g.kernel[1]; ++t1) {
+            const int64_t i1 = start[1] + t1 * g.dilation[1];
+            for (int64_t t2 = 0; t2 < g.kernel[2]; ++t2) {
+                const int64_t i2 = start[2] + t2 * g.dilation[2];
+                const int64_t idx[kSpatial]{i0, i1, i2};
+                bool inside = true, padded = true;
+                for (int i = 0; i < kSpatial; ++i) {
+                    inside = inside && idx[i] >= 0 && idx[i] < g.in[i];
+                    padded = padded && idx[i] >= -g.pre[i] && idx[i] < g.in[i] + g.post[i];
+                }
+                r.padded += padded ? 1 : 0;
+                if (!inside) continue;
+                const double v = plane[(i0 * g.in[1] + i1) * g.in[2] + i2];
+                r.max = std::isnan(v) || v > r.max ? v : r.max;  // NaN propagates, as in PyTorch
+                r.sum += v;
+                ++r.inside;
+            }
+        }
+    }
+    return r;
+}
+
+/// Max of a window with no input taps (only reachable through large dilation): -inf, or the type's
+/// lowest value for integer types.
+double emptyMax(DataType type) {
+    if (type == DataType::kINT8) return std::numeric_limits<int8_t>::lowest();
+    if (type == DataType::kUINT8) return 0.0;
+    return -std::numeric_limits<double>::infinity();
+}
+
+StatusOr<Geometry> poolingGeometry(const ir::PoolingAttrs& a, const TensorRef& x, const TensorRef& y) {
+    const char* op = "Pooling";
+    Geometry g;
+    KILN_RETURN_IF_ERROR(conv_detail::readExtents(op, x.shape, y.shape, &g));
+    KILN_CHECK_ARG(
+        y.shape.d[0] == x.shape.d[0] && y.shape.d[1] == x.shape.d[1],
+        op << ": output " << toString(y.shape) << " must keep the N and C of input " << toString(x.shape));
+    if (a.global) {
+        for (int i = 0; i < kSpatial; ++i) g.kernel[i] = g.in[i];
+        return g;
+    }
+    KILN_CHECK_ARG(a.windowSize.nbDims == g.nbSpatial, op << ": windowSize " << toString(a.windowSize)
+                                                          << " must have one entry per spatial dim of input "
+                                                          << toString(x.shape));
+    KILN_RETURN_IF_ERROR(conv_detail::readSpatial(op, "windowSize", a.windowSize, g.nbSpatial, g.kernel));
+    KILN_RETURN_IF_ERROR(conv_detail::readSpatial(op, "stride", a.stride.nbDims > 0 ? a.stride : a.windowSize,
+                                                  g.nbSpatial, g.stride));
+    KILN_RETURN_IF_ERROR(conv_detail::readSpatial(op, "dilation", a.dilation, g.nbSpatial, g.dilation));
+    KILN_RETURN_IF_ERROR(conv_detail::readSpatial(op, "prePadding", a.prePadding, g.nbSpatial, g.pre));
+    KILN_RETURN_IF_ERROR(conv_detail::readSpatial(op, "postPadding", a.postPadding, g.nbSpatial, g.post));
+    for (int i = 0; i < kSpatial; ++i)
+        KILN_CHECK_ARG(g.stride[i] >= 1 && g.dilation[i] >= 1 && g.kernel[i] >= 1,
+                       op << ": window, stride and dilation entries must be >= 1, got window "
+                          << toString(a.windowSize) << ", stride " << toString(a.stride) << ", dilation "
+                          << toString(a.dilation));
+    conv_detail::resolveSamePadding(a.paddingMode, &g);
+    return g;
+}
+
+}  // namespace
+
+Status runPooling(const ir::PoolingAttrs& a, const KernelContext& ctx) {
+    const TensorRef& x = ctx.inputs[0];
+    const TensorRef& y = ctx.outputs[0];
+    double maxWeight = 1.0, averageWeight = 0.0;  // y = maxWeight * max + averageWeight * average
+    switch (a.type) {
+        case PoolingType::kMAX:
+            break;
+        case PoolingType::kAVERAGE:
+            maxWeight = 0.0;
+            averageWeight = 1.0;
+            break;
+        case PoolingType::kMAX_AVERAGE_BLEND:
+            maxWeight = 1.0 - a.blendFactor;
+            averageWeight = a.blendFactor;
+            break;
+    }
+    const bool intMax =
+        a.type == PoolingType::kMAX && (x.type == DataType::kINT8 || x.type == DataType::kUINT8);
+    KILN_CHECK_ARG((isFloatType(x.type) || intMax) && y.type == x.type,
+                   "Pooling: input " << dataTypeName(x.type) << " / output " << dataTypeName(y.type)
+                                     << " must be the same float type (int8/uint8 for max pooling only)");
+    KILN_ASSIGN_OR_RETURN(Geometry g, poolingGeometry(a, x, y));
+    const int64_t planes = x.shape.d[0] * x.shape.d[1], inVol = g.inVolume(), outVol = g.outVolume();
+    const double lowest = emptyMax(x.type);
+    conv_detail::parallelFor(ctx.pool, planes, 1, [&](int64_t begin, int64_t end) {
+        std::vector<double> plane(static_cast<size_t>(inVol));
+        for (int64_t pl = begin; pl < end; ++pl) {
+            for (int64_t i = 0; i < inVol; ++i)
+                plane[static_cast<size_t>(i)] = loadAsDouble(x.type, x.data, pl * inVol + i);
+            for (int64_t p = 0; p < outVol; ++p) {
+                int64_t o[kSpatial];
+                int64_t rest = p;
+                for (int i = kSpatial - 1; i >= 0; --i) {
+                    o[i] = rest % g.out[i];
+                    rest /= g.out[i];
+                }
+                const WindowResult r = poolWindow(plane.data(), g, o);
+                const int64_t divisor = a.averageCountExcludesPadding ? r.inside : r.padded;
+                const double average = divisor > 0 ? r.sum / static_cast<double>(divisor) : 0.0;
+                const double max = r.inside > 0 ? r.max : lowest;
+                double v = average;
+                if (averageWeight == 0.0)
+                    v = max;  // keeps -inf and integers exact: no 0 * inf, no blend rounding
+                else if (maxWeight != 0.0)
+                    v = maxWeight * max + averageWeight * average;
+                storeFromDouble(y.type, y.data, pl * outVol + p, v);
+            }
+        }
+    });
+    return Status::ok();
+}
+
+}  // namespace kiln::reference
