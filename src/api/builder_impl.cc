@@ -184,7 +184,7 @@ private:
                                        " layer needs per-layer precision, which is not implemented yet; add an Identity or Cast layer instead");
             }
         }
-        KILN_RETURN_IF_ERROR(net->ensureInferred());
+        (void)net->ensureInferred();  // keeps getDimensions() current; buildPlan reports any error once
         builder::BuildOptions opts;
         opts.target = cfg->target();
         opts.workspaceLimit = cfg->workspace();

@@ -106,10 +106,18 @@ ir::TensorId NetworkImpl::idOf(const ITensor& t, const char* what) const {
 
 Status NetworkImpl::ensureInferred() const {
     if (!mDirty) return Status::ok();
-    mDirty = false;
-    Status st = const_cast<ir::Graph&>(mGraph).inferShapes();
-    if (!st.isOk()) mReporter->report(st);
-    return st;
+    // Infer node by node so that one invalid layer leaves only what depends on it unknown.
+    auto& g = const_cast<ir::Graph&>(mGraph);
+    Status first;
+    for (ir::NodeId i = 0; i < static_cast<ir::NodeId>(g.nodes().size()); ++i) {
+        Status st = g.inferNodeShapes(i);
+        if (st.isOk()) continue;
+        for (ir::TensorId t : g.node(i).outputs) g.tensor(t).shape.nbDims = -1;
+        if (first.isOk()) first = st;
+    }
+    mDirty = !first.isOk();
+    if (!first.isOk()) mReporter->verbose("shape inference: " + first.message());
+    return first;
 }
 
 std::string NetworkImpl::uniqueLayerName(const char* prefix) {
@@ -132,22 +140,23 @@ ir::TensorId NetworkImpl::addWeights(const std::string& name, Weights w, Dims sh
 }
 
 bool NetworkImpl::finishNode(ir::NodeId node, Mark mark, const std::vector<DataType>& presetOutputTypes) {
+    (void)mark;
     ir::Node& n = mGraph.node(node);
     for (size_t k = 0; k < n.outputs.size(); ++k)
         mGraph.tensor(n.outputs[k]).type = k < presetOutputTypes.size() ? presetOutputTypes[k] : DataType::kFLOAT;
+    syncTensorObjects();
     // Earlier edits may have left the graph stale; bring it up to date before inferring the new node.
     if (mDirty) (void)ensureInferred();
     Status st = mGraph.inferNodeShapes(node);
-    if (st.isOk()) {
-        syncTensorObjects();
-        return true;
+    if (!st.isOk()) {
+        // As in TensorRT, a layer may be valid only once its setters have run (a 3x3 convolution on a 2x2
+        // map needs its padding first), so shape errors are not final here: the output shapes stay unknown
+        // and the builder reports whatever is still wrong, naming the layer.
+        for (ir::TensorId t : n.outputs) mGraph.tensor(t).shape.nbDims = -1;
+        mReporter->verbose("shape inference deferred: " + st.message());
+        mDirty = true;
     }
-    mReporter->report(st);
-    // Roll back: the node and any weights added for it are the last entries.
-    mGraph.nodes().resize(mark.nodes);
-    mGraph.tensors().resize(mark.tensors);
-    mTensorObjects.resize(std::min(mTensorObjects.size(), mark.tensors));
-    return false;
+    return true;
 }
 
 template <class Layer, class Attrs>
@@ -237,20 +246,24 @@ int64_t product(const Dims& d) {
 
 template <class Interface, class Attrs>
 void ConvLikeLayer<Interface, Attrs>::reshapeKernel() {
+    // Kernels given as Weights are flat: their count is fixed, their shape follows the layer's parameters.
     ir::Graph& g = this->net()->graph();
     ir::TensorId kernel = this->nodeRef().inputs[1];
     ir::NodeId producer = g.tensor(kernel).producer;
     if (producer < 0 || g.node(producer).kind() != ir::OpKind::kConstant) return;  // a user tensor keeps its shape
     const Attrs& a = this->attrs();
-    const Dims& in = g.tensor(this->nodeRef().inputs[0]).shape;
-    if (in.nbDims < 2 || in.d[1] < 0 || a.nbGroups <= 0) return;
     constexpr bool kDeconv = std::is_same_v<Attrs, ir::DeconvolutionAttrs>;
+    const int64_t count = volume(g.tensor(kernel).shape);
+    const int64_t spatial = product(a.kernelSize);
+    if (a.nbGroups <= 0 || a.nbOutputMaps <= 0 || spatial <= 0 || a.nbOutputMaps % a.nbGroups != 0) return;
+    const int64_t second = kDeconv ? a.nbOutputMaps / a.nbGroups : count / (int64_t(a.nbOutputMaps) * spatial);
+    const int64_t first = kDeconv ? count / (second * spatial) : a.nbOutputMaps;
     Dims shape;
     shape.nbDims = 2 + a.kernelSize.nbDims;
-    shape.d[0] = kDeconv ? in.d[1] : a.nbOutputMaps;
-    shape.d[1] = kDeconv ? a.nbOutputMaps / a.nbGroups : in.d[1] / a.nbGroups;
+    shape.d[0] = first;
+    shape.d[1] = second;
     for (int i = 0; i < a.kernelSize.nbDims; ++i) shape.d[2 + i] = a.kernelSize.d[i];
-    if (volume(shape) == volume(g.tensor(kernel).shape)) g.tensor(kernel).shape = shape;
+    if (volume(shape) == count) g.tensor(kernel).shape = shape;  // else inference reports the mismatch
 }
 
 namespace {
@@ -271,24 +284,33 @@ Layer* addConvLike(NetworkImpl& net, bool deconv, ITensor& input, int64_t nbOutp
     if (nbOutputMaps <= 0) return fail("nbOutputMaps must be positive, got " + std::to_string(nbOutputMaps));
     if (kernelSize.nbDims < 1 || kernelSize.nbDims > 3)
         return fail("kernel size must have 1 to 3 spatial dims, got " + toString(kernelSize));
-    if (xt.shape.nbDims != kernelSize.nbDims + 2)
+    if (xt.shape.nbDims >= 0 && xt.shape.nbDims != kernelSize.nbDims + 2)
         return fail("input '" + xt.name + "' has shape " + toString(xt.shape) + "; a " + std::to_string(kernelSize.nbDims) +
                     "-d kernel needs rank " + std::to_string(kernelSize.nbDims + 2) + " [N, C, spatial...]");
-    if (xt.shape.d[1] < 0) return fail("the channel dimension of input '" + xt.name + "' must be known at build time");
-    int64_t c = xt.shape.d[1];
-    int64_t expected = nbOutputMaps * c * product(kernelSize);
-    if (kernelWeights.count != expected)
-        return fail("kernel weights hold " + std::to_string(kernelWeights.count) + " values; expected " +
-                    std::to_string(expected) + " (" + std::to_string(deconv ? c : nbOutputMaps) + " x " +
-                    std::to_string(deconv ? nbOutputMaps : c) + " x " + toString(kernelSize) + ")");
+    for (int i = 0; i < kernelSize.nbDims; ++i)
+        if (kernelSize.d[i] <= 0) return fail("kernel size " + toString(kernelSize) + " must be positive");
+    // The group count is set later (setNbGroups), so the weights' count fixes the channels per group:
+    // convolution [K, C/g, k...], deconvolution [C, K/g, k...] with g = 1 until told otherwise.
+    const int64_t perMap = nbOutputMaps * product(kernelSize);
+    const int64_t c = xt.shape.nbDims >= 2 ? xt.shape.d[1] : -1;
+    const int64_t channels = kernelWeights.count / perMap;
+    bool countOk = kernelWeights.count > 0 && kernelWeights.count % perMap == 0 &&
+                   (c < 0 || (deconv ? channels == c : c % channels == 0));
+    if (!countOk) {
+        std::string expected = c >= 0 ? std::to_string(nbOutputMaps * c * product(kernelSize)) : "a multiple of " + std::to_string(perMap);
+        return fail("kernel weights hold " + std::to_string(kernelWeights.count) + " values; expected " + expected +
+                    (deconv ? " (C x nbOutputMaps x kernel)" : " (nbOutputMaps x C x kernel for one group, or C/groups channels per group)") +
+                    " with nbOutputMaps = " + std::to_string(nbOutputMaps) + ", C = " + std::to_string(c) +
+                    ", kernel " + toString(kernelSize));
+    }
     if (!isWeightsEmpty(biasWeights) && biasWeights.count != nbOutputMaps)
         return fail("bias weights hold " + std::to_string(biasWeights.count) + " values; expected nbOutputMaps = " +
                     std::to_string(nbOutputMaps) + " (or 0 for no bias)");
     DataType wt = weightsTypeFor(xt.type);
     Dims kshape;
     kshape.nbDims = 2 + kernelSize.nbDims;
-    kshape.d[0] = deconv ? c : nbOutputMaps;
-    kshape.d[1] = deconv ? nbOutputMaps : c;
+    kshape.d[0] = deconv ? channels : nbOutputMaps;
+    kshape.d[1] = deconv ? nbOutputMaps : channels;
     for (int i = 0; i < kernelSize.nbDims; ++i) kshape.d[2 + i] = kernelSize.d[i];
     std::string base = net.uniqueLayerName(deconv ? "deconv" : "conv");
     ir::TensorId k = net.addWeights(base + "_kernel", kernelWeights, kshape, wt);

@@ -1,0 +1,88 @@
+// INetworkDefinition behaviours that TensorRT users rely on: layers that only become valid after their
+// setters run, grouped convolutions given as flat Weights, getDimensions() following edits, and a build
+// that names the layer which is still invalid.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+
+#include "kiln/kiln.h"
+#include "support/test_logger.h"
+
+namespace kiln {
+namespace {
+
+using testing::TestLogger;
+
+std::vector<uint8_t> build(IBuilder& builder, INetworkDefinition& net) {
+    std::unique_ptr<IBuilderConfig> config(builder.createBuilderConfig());
+    std::unique_ptr<IHostMemory> plan(builder.buildSerializedNetwork(net, *config));
+    if (!plan) return {};
+    auto* p = static_cast<uint8_t*>(plan->data());
+    return {p, p + plan->size()};
+}
+
+TEST(NetworkApi, DepthwiseConvolutionWithPaddingSetAfterAdd) {
+    // x[1,4,2,2] -> 3x3 depthwise conv: invalid until padding 1 is set, kernel count 4*1*9 fits only with
+    // 4 groups. Both are set after addConvolutionNd, as a TensorRT program would.
+    TestLogger logger;
+    std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
+    std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
+    ITensor* x = net->addInput("x", DataType::kFLOAT, Dims4(1, 4, 2, 2));
+    std::vector<float> w(36);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = 0.1f * float(i % 7) - 0.3f;
+    auto* conv = net->addConvolutionNd(*x, 4, Dims2(3, 3), Weights{DataType::kFLOAT, w.data(), 36}, Weights{});
+    ASSERT_NE(conv, nullptr) << logger.allErrors();
+    EXPECT_EQ(conv->getOutput(0)->getDimensions().nbDims, -1);  // not valid yet: unknown
+    conv->setNbGroups(4);
+    conv->setPaddingNd(Dims2(1, 1));
+    Dims out = conv->getOutput(0)->getDimensions();
+    ASSERT_EQ(out.nbDims, 4);
+    EXPECT_EQ(out.d[1], 4);
+    EXPECT_EQ(out.d[2], 2);
+    EXPECT_EQ(out.d[3], 2);
+    conv->getOutput(0)->setName("y");
+    net->markOutput(*conv->getOutput(0));
+    auto bytes = build(*builder, *net);
+    ASSERT_FALSE(bytes.empty()) << logger.allErrors();
+
+    std::unique_ptr<IRuntime> runtime(createInferRuntime(logger));
+    std::unique_ptr<ICudaEngine> engine(runtime->deserializeCudaEngine(bytes.data(), bytes.size()));
+    std::unique_ptr<IExecutionContext> ctx(engine->createExecutionContext());
+    std::vector<float> xv(16), yv(16);
+    for (int i = 0; i < 16; ++i) xv[i] = float(i) - 7.5f;
+    ctx->setTensorAddress("x", xv.data());
+    ctx->setTensorAddress("y", yv.data());
+    ASSERT_TRUE(ctx->enqueueV3(nullptr)) << logger.allErrors();
+    for (int c = 0; c < 4; ++c)
+        for (int i = 0; i < 2; ++i)
+            for (int j = 0; j < 2; ++j) {
+                double s = 0;
+                for (int di = 0; di < 3; ++di)
+                    for (int dj = 0; dj < 3; ++dj) {
+                        int ii = i + di - 1, jj = j + dj - 1;
+                        if (ii < 0 || ii > 1 || jj < 0 || jj > 1) continue;
+                        s += double(xv[c * 4 + ii * 2 + jj]) * w[c * 9 + di * 3 + dj];
+                    }
+                EXPECT_NEAR(yv[c * 4 + i * 2 + j], s, 1e-5) << "c=" << c << " i=" << i << " j=" << j;
+            }
+}
+
+TEST(NetworkApi, BuildNamesTheLayerThatIsStillInvalid) {
+    TestLogger logger;
+    std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
+    std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
+    ITensor* a = net->addInput("a", DataType::kFLOAT, Dims2(2, 3));
+    ITensor* b = net->addInput("b", DataType::kFLOAT, Dims2(4, 3));
+    auto* add = net->addElementWise(*a, *b, ElementWiseOperation::kSUM);
+    ASSERT_NE(add, nullptr);
+    add->setName("bad_add");
+    net->markOutput(*add->getOutput(0));
+    EXPECT_TRUE(build(*builder, *net).empty());
+    EXPECT_TRUE(logger.hasError("bad_add")) << logger.allErrors();
+    EXPECT_TRUE(logger.hasError("[2,3]")) << logger.allErrors();
+    EXPECT_EQ(logger.errors().size(), 1u) << "reported once: " << logger.allErrors();
+}
+
+}  // namespace
+}  // namespace kiln
