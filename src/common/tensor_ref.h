@@ -3,7 +3,9 @@
 // storeFromDouble), which lets reference kernels support every dtype with one code path.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "common/dims.h"
 #include "common/float_types.h"
@@ -62,19 +64,31 @@ inline int64_t loadAsInt64(DataType type, const void* data, int64_t i) {
     return 0;
 }
 
-/// Writes `v` to element i, converting to `type` (integers: truncation toward zero, saturation is
-/// the caller's business; bool: v != 0).
+/// Converts a double to an integer type: truncation toward zero, saturation at the type's range, NaN to 0
+/// (a plain static_cast is undefined behaviour out of range).
+template <typename T>
+inline T saturatingCast(double v) {
+    if (std::isnan(v)) return 0;
+    constexpr double lo = static_cast<double>(std::numeric_limits<T>::min());
+    constexpr double hi = static_cast<double>(std::numeric_limits<T>::max());
+    if (v <= lo) return std::numeric_limits<T>::min();
+    if (v >= hi) return std::numeric_limits<T>::max();
+    return static_cast<T>(v);
+}
+
+/// Writes `v` to element i, converting to `type`: narrow floats are rounded once, correctly (through a
+/// round-to-odd float); integers truncate toward zero and saturate; bool is v != 0.
 inline void storeFromDouble(DataType type, void* data, int64_t i, double v) {
     switch (type) {
         case DataType::kFLOAT: static_cast<float*>(data)[i] = static_cast<float>(v); return;
-        case DataType::kHALF: static_cast<uint16_t*>(data)[i] = floatToHalf(static_cast<float>(v)); return;
-        case DataType::kBF16: static_cast<uint16_t*>(data)[i] = floatToBf16(static_cast<float>(v)); return;
-        case DataType::kFP8: static_cast<uint8_t*>(data)[i] = floatToFp8e4m3(static_cast<float>(v)); return;
-        case DataType::kINT8: static_cast<int8_t*>(data)[i] = static_cast<int8_t>(v); return;
-        case DataType::kUINT8: static_cast<uint8_t*>(data)[i] = static_cast<uint8_t>(v); return;
+        case DataType::kHALF: static_cast<uint16_t*>(data)[i] = floatToHalf(roundToOddFloat(v)); return;
+        case DataType::kBF16: static_cast<uint16_t*>(data)[i] = floatToBf16(roundToOddFloat(v)); return;
+        case DataType::kFP8: static_cast<uint8_t*>(data)[i] = floatToFp8e4m3(roundToOddFloat(v)); return;
+        case DataType::kINT8: static_cast<int8_t*>(data)[i] = saturatingCast<int8_t>(v); return;
+        case DataType::kUINT8: static_cast<uint8_t*>(data)[i] = saturatingCast<uint8_t>(v); return;
         case DataType::kBOOL: static_cast<uint8_t*>(data)[i] = v != 0.0 ? 1 : 0; return;
-        case DataType::kINT32: static_cast<int32_t*>(data)[i] = static_cast<int32_t>(v); return;
-        case DataType::kINT64: static_cast<int64_t*>(data)[i] = static_cast<int64_t>(v); return;
+        case DataType::kINT32: static_cast<int32_t*>(data)[i] = saturatingCast<int32_t>(v); return;
+        case DataType::kINT64: static_cast<int64_t*>(data)[i] = saturatingCast<int64_t>(v); return;
     }
 }
 

@@ -84,7 +84,7 @@ Status convert(const KernelContext& ctx, const TensorRef& src, const TensorRef& 
                     static_cast<float*>(dst.data)[i] = static_cast<float>(v);  // one rounding, even for int64
                 else if (isFloatType(dt))
                     // long double holds every int64 exactly on the x86-64 and AArch64 Linux targets.
-                    storeFromDouble(dt, dst.data, i, pointwise::roundToOddFloat(static_cast<long double>(v)));
+                    storeFromDouble(dt, dst.data, i, roundToOddFloat(static_cast<long double>(v)));
                 else
                     storeFromInt64(dt, dst.data, i, v);
             }

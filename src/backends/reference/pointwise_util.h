@@ -29,17 +29,6 @@ inline void parallelRange(const KernelContext& ctx, int64_t n,
         fn(0, n);
 }
 
-/// Rounds v to float "to odd": truncates, then sets the last mantissa bit if anything was lost. A second
-/// rounding of that float to half, bfloat16 or fp8 (at most 11 significant bits, float has 24 >= 11 + 2)
-/// then equals the correct rounding of v itself; the plain double -> float -> half chain can be one ulp off
-/// when the first rounding lands exactly on a half-way point of the narrow format.
-inline float roundToOddFloat(long double v) {
-    float f = static_cast<float>(v);
-    if (std::isnan(f) || std::isinf(f) || static_cast<long double>(f) == v) return f;
-    if (std::fabs(static_cast<long double>(f)) > std::fabs(v)) f = std::nextafter(f, 0.0f);
-    return bitsFloat(floatBits(f) | 1u);
-}
-
 /// Stores a computed value into element i of a float-typed buffer, correctly rounded to its format.
 inline void storeFloat(DataType type, void* data, int64_t i, double v) {
     if (type == DataType::kFLOAT) {
