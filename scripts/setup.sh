@@ -19,6 +19,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Python side of the tests (ONNX node tests, real-model generation, onnxruntime as the reference).
+if ! python3 -c "import numpy, onnx, onnxruntime" >/dev/null 2>&1; then
+  echo "setup: installing Python test dependencies"
+  python3 -m pip install -q -r scripts/onnx/requirements.txt 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages -r scripts/onnx/requirements.txt
+fi
+
 # CUDA is optional: with nvcc on PATH (or in /usr/local/cuda) the CUDA sources compile too.
 if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
   export PATH=/usr/local/cuda/bin:$PATH
