@@ -20,15 +20,16 @@ EngineImpl::EngineImpl(plan::Plan plan, std::vector<uint8_t> bytes, ILogger* log
     for (const ir::Node& n : g.nodes())
         if (const auto* c = std::get_if<ir::ConstantAttrs>(&n.attrs); c && c->data)
             mWeightsSize += static_cast<int64_t>(c->data->size());
+    mShapeInputs = findShapeInputs(mPlan);
     std::vector<Dims> shapes;
     bool allStatic = true;
-    for (ir::TensorId t : g.inputs()) {
-        shapes.push_back(g.tensor(t).shape);
-        allStatic = allStatic && isFullyKnown(g.tensor(t).shape);
+    for (size_t k = 0; k < g.inputs().size(); ++k) {
+        shapes.push_back(g.tensor(g.inputs()[k]).shape);
+        allStatic = allStatic && isFullyKnown(shapes.back()) && !mShapeInputs[k];
     }
     if (allStatic) {
         ThreadPool pool(1);
-        auto r = resolveShapes(mPlan, shapes, pool);
+        auto r = resolveShapes(mPlan, shapes, {}, pool);
         mStaticArenaSize = r.isOk() ? (*r)->arenaSize : 0;
     }
 }
@@ -114,14 +115,39 @@ bool ContextImpl::allInputDimensionsSpecified() const noexcept {
     return true;
 }
 
-Status ContextImpl::ensureResolved() {
-    if (mResolved) return Status::ok();
-    std::vector<Dims> shapes;
-    for (ir::TensorId t : mEngine.plan().graph.inputs()) {
-        int32_t i = mEngine.ioIndex(mEngine.plan().graph.tensor(t).name.c_str());
-        shapes.push_back(mInputShapes[static_cast<size_t>(i)]);
+Status ContextImpl::refreshShapeInputValues() {
+    const ir::Graph& g = mEngine.plan().graph;
+    mShapeInputValues.resize(g.inputs().size());
+    for (size_t k = 0; k < g.inputs().size(); ++k) {
+        if (!mEngine.shapeInputs()[k]) continue;
+        // Graph inputs come first in I/O order.
+        const auto io = static_cast<int32_t>(k);
+        const void* src = mAddresses[k];
+        const Dims& shape = mInputShapes[k];
+        int64_t bytes = volume(shape) * dataTypeSize(g.tensor(g.inputs()[k]).type);
+        if (!src && bytes > 0)
+            return invalidState("input '" + ioName(io) + "' is a shape tensor (its values decide output shapes): set its address before asking for shapes or running");
+        const auto* p = static_cast<const uint8_t*>(src);
+        std::vector<uint8_t> now(p, p + std::max<int64_t>(bytes, 0));
+        if (now != mShapeInputValues[k]) {
+            mShapeInputValues[k] = std::move(now);
+            mResolved.reset();
+        }
     }
-    KILN_ASSIGN_OR_RETURN(mResolved, resolveShapes(mEngine.plan(), shapes, mPool));
+    return Status::ok();
+}
+
+Status ContextImpl::ensureResolved() {
+    KILN_RETURN_IF_ERROR(refreshShapeInputValues());
+    if (mResolved) return Status::ok();
+    const ir::Graph& g = mEngine.plan().graph;
+    std::vector<Dims> shapes;
+    std::vector<const void*> values;
+    for (size_t k = 0; k < g.inputs().size(); ++k) {
+        shapes.push_back(mInputShapes[k]);
+        values.push_back(mEngine.shapeInputs()[k] ? mShapeInputValues[k].data() : nullptr);
+    }
+    KILN_ASSIGN_OR_RETURN(mResolved, resolveShapes(mEngine.plan(), shapes, values, mPool));
     return Status::ok();
 }
 

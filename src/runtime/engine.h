@@ -45,6 +45,8 @@ public:
     /// Graph tensor id of I/O tensor i.
     ir::TensorId ioTensor(int32_t i) const { return mIO[static_cast<size_t>(i)]; }
     ILogger* logger() const { return mLogger; }
+    /// Per graph input (graph.inputs() order): whether its values decide shapes (see findShapeInputs).
+    const std::vector<bool>& shapeInputs() const { return mShapeInputs; }
 
 private:
     plan::Plan mPlan;
@@ -52,6 +54,7 @@ private:
     std::vector<ir::TensorId> mIO;  // inputs then outputs, in network order
     int64_t mStaticArenaSize{0};   // at the declared shapes; 0 when some input dim is dynamic
     int64_t mWeightsSize{0};
+    std::vector<bool> mShapeInputs;
     ILogger* mLogger;
 };
 
@@ -80,6 +83,9 @@ public:
 private:
     Status execute();
     Status ensureResolved();
+    /// Compares shape-input values with those of the last resolution; drops it when they differ. Fails
+    /// when a shape input has no address.
+    Status refreshShapeInputValues();
     std::string ioName(int32_t i) const;
 
     const EngineImpl& mEngine;
@@ -89,6 +95,7 @@ private:
     std::vector<Dims> mInputShapes;          // per I/O index (inputs only meaningful)
     std::vector<void*> mAddresses;           // per I/O index
     std::unique_ptr<ResolvedShapes> mResolved;  // null when input shapes changed since last resolution
+    std::vector<std::vector<uint8_t>> mShapeInputValues;  // per graph input: values resolution used
     std::vector<uint8_t> mOwnedArena;
     void* mUserArena{nullptr};
     int64_t mUserArenaSize{0};

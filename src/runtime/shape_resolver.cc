@@ -14,8 +14,47 @@ constexpr int64_t kHostEvalMaxElements = 4096;
 
 }  // namespace
 
+namespace {
+
+/// Whether input `slot` of a node of kind `kind` is read as shape values.
+bool isShapeSlot(ir::OpKind kind, size_t slot) {
+    switch (kind) {
+        case ir::OpKind::kShuffle: return slot == 1;
+        case ir::OpKind::kResize: return slot == 1;
+        case ir::OpKind::kSlice: return slot >= 1 && slot <= 3;
+        case ir::OpKind::kFill: return slot == 0;
+        default: return false;
+    }
+}
+
+}  // namespace
+
+std::vector<bool> findShapeInputs(const plan::Plan& plan) {
+    const ir::Graph& g = plan.graph;
+    std::vector<bool> needed(g.tensors().size(), false);
+    // Walk backwards: a node producing a needed tensor needs all of its inputs' values too, except a
+    // Shape node, which needs only its input's shape.
+    for (const ir::Node& n : g.nodes())
+        for (size_t k = 0; k < n.inputs.size(); ++k)
+            if (n.inputs[k] != ir::kNoTensor && isShapeSlot(n.kind(), k)) needed[static_cast<size_t>(n.inputs[k])] = true;
+    for (auto i = static_cast<ir::NodeId>(g.nodes().size()) - 1; i >= 0; --i) {
+        const ir::Node& n = g.node(i);
+        bool any = false;
+        for (ir::TensorId t : n.outputs) any = any || needed[static_cast<size_t>(t)];
+        if (!any || n.kind() == ir::OpKind::kShape) continue;
+        for (ir::TensorId t : n.inputs)
+            if (t != ir::kNoTensor) needed[static_cast<size_t>(t)] = true;
+    }
+    std::vector<bool> result;
+    for (ir::TensorId t : g.inputs()) {
+        DataType type = g.tensor(t).type;
+        result.push_back(needed[static_cast<size_t>(t)] && (type == DataType::kINT32 || type == DataType::kINT64));
+    }
+    return result;
+}
+
 StatusOr<std::unique_ptr<ResolvedShapes>> resolveShapes(const plan::Plan& plan, const std::vector<Dims>& inputShapes,
-                                                        ThreadPool& pool) {
+                                                        const std::vector<const void*>& inputValues, ThreadPool& pool) {
     const ir::Graph& g = plan.graph;
     auto r = std::make_unique<ResolvedShapes>();
     const size_t nT = g.tensors().size();
@@ -30,7 +69,7 @@ StatusOr<std::unique_ptr<ResolvedShapes>> resolveShapes(const plan::Plan& plan, 
         if (!isFullyKnown(s))
             return invalidArgument("input '" + g.tensor(t).name + "' has shape " + toString(s) +
                                    ": set every dynamic dimension with setInputShape before running");
-        r->tensors[static_cast<size_t>(t)] = {g.tensor(t).type, s, nullptr};
+        r->tensors[static_cast<size_t>(t)] = {g.tensor(t).type, s, k < inputValues.size() ? inputValues[k] : nullptr};
         r->storage[static_cast<size_t>(t)] = Storage::kIO;
     }
     std::vector<int32_t> firstUse(nT, -1), lastUse(nT, -1);

@@ -33,9 +33,15 @@ struct ResolvedShapes {
     int64_t arenaSize{0};
 };
 
-/// `inputShapes[k]` is the shape of graph input k (graph.inputs() order). Fails naming the node whose
-/// inference fails or the input whose shape is not concrete.
+/// `inputShapes[k]` is the shape of graph input k (graph.inputs() order). `inputValues[k]`, when not null,
+/// holds the values of a shape-tensor input (host memory), which shapes downstream may depend on. Fails
+/// naming the node whose inference fails or the input whose shape is not concrete.
 StatusOr<std::unique_ptr<ResolvedShapes>> resolveShapes(const plan::Plan& plan, const std::vector<Dims>& inputShapes,
-                                                        ThreadPool& pool);
+                                                        const std::vector<const void*>& inputValues, ThreadPool& pool);
+
+/// Per graph input: true when its values decide shapes (it reaches, through any nodes, an input slot that
+/// is read as a shape: reshape dims, resize sizes, slice start/size/stride, fill dims). Such inputs are
+/// TensorRT's "shape tensor" inputs: int32/int64, given in host memory, read when shapes are resolved.
+std::vector<bool> findShapeInputs(const plan::Plan& plan);
 
 }  // namespace kiln::runtime

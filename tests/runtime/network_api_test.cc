@@ -86,3 +86,48 @@ TEST(NetworkApi, BuildNamesTheLayerThatIsStillInvalid) {
 
 }  // namespace
 }  // namespace kiln
+
+namespace kiln {
+namespace {
+
+TEST(NetworkApi, ShapeTensorInputDecidesOutputShapeAtRunTime) {
+    // y = reshape(x, dims): `dims` is an int64 network input read on the host (TensorRT's shape-tensor
+    // input). Changing its values between runs changes y's shape.
+    testing::TestLogger logger;
+    std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
+    std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
+    ITensor* x = net->addInput("x", DataType::kFLOAT, Dims2(2, 6));
+    Dims one;
+    one.nbDims = 1;
+    one.d[0] = 3;
+    ITensor* dims = net->addInput("dims", DataType::kINT64, one);
+    auto* shuffle = net->addShuffle(*x);
+    shuffle->setInput(1, *dims);
+    shuffle->getOutput(0)->setName("y");
+    net->markOutput(*shuffle->getOutput(0));
+    auto bytes = build(*builder, *net);
+    ASSERT_FALSE(bytes.empty()) << logger.allErrors();
+    std::unique_ptr<IRuntime> runtime(createInferRuntime(logger));
+    std::unique_ptr<ICudaEngine> engine(runtime->deserializeCudaEngine(bytes.data(), bytes.size()));
+    ASSERT_NE(engine, nullptr) << logger.allErrors();
+    std::unique_ptr<IExecutionContext> ctx(engine->createExecutionContext());
+    std::vector<float> xv(12), yv(12, -1.f);
+    for (int i = 0; i < 12; ++i) xv[i] = float(i);
+    ctx->setTensorAddress("x", xv.data());
+    ctx->setTensorAddress("y", yv.data());
+    EXPECT_FALSE(ctx->enqueueV3(nullptr));  // no values for the shape input yet
+    EXPECT_TRUE(logger.hasError("shape tensor")) << logger.allErrors();
+    for (auto v : {std::vector<int64_t>{3, 2, 2}, std::vector<int64_t>{1, -1, 4}}) {
+        ctx->setTensorAddress("dims", v.data());
+        Dims ys = ctx->getTensorShape("y");
+        ASSERT_EQ(ys.nbDims, 3) << logger.allErrors();
+        EXPECT_EQ(ys.d[0], v[0]);
+        EXPECT_EQ(ys.d[2], v[2]);
+        std::fill(yv.begin(), yv.end(), -1.f);
+        ASSERT_TRUE(ctx->enqueueV3(nullptr)) << logger.allErrors();
+        EXPECT_EQ(yv, xv);
+    }
+}
+
+}  // namespace
+}  // namespace kiln
