@@ -41,9 +41,7 @@ class WeightStore {
 public:
     /// Stores a named weight tensor and returns Weights pointing at its values.
     Weights add(const std::string& name, std::vector<int64_t> dims, std::vector<float> values);
-    /// Stores `count` zeros handed to the API only to pass a check; not a model parameter, never saved.
-    Weights addPlaceholder(int64_t count);
-    /// Number of model parameters (placeholders excluded).
+    /// Number of model parameters.
     int64_t parameterCount() const;
     /// Writes every named tensor as DIR/<name>.npy (float32), creating DIR.
     bool save(const std::string& dir, std::string* error) const;
@@ -53,7 +51,6 @@ private:
         std::string name;
         std::vector<int64_t> dims;
         std::vector<float> values;
-        bool placeholder{false};
     };
     std::deque<Entry> mEntries;
 };

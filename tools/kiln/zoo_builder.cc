@@ -15,21 +15,14 @@ constexpr Weights kNoWeights{DataType::kFLOAT, nullptr, 0};
 }  // namespace
 
 Weights WeightStore::add(const std::string& name, std::vector<int64_t> dims, std::vector<float> values) {
-    mEntries.push_back(Entry{name, std::move(dims), std::move(values), false});
-    const std::vector<float>& v = mEntries.back().values;
-    return Weights{DataType::kFLOAT, v.data(), static_cast<int64_t>(v.size())};
-}
-
-Weights WeightStore::addPlaceholder(int64_t count) {
-    mEntries.push_back(Entry{"", {count}, std::vector<float>(static_cast<size_t>(count), 0.0f), true});
+    mEntries.push_back(Entry{name, std::move(dims), std::move(values)});
     const std::vector<float>& v = mEntries.back().values;
     return Weights{DataType::kFLOAT, v.data(), static_cast<int64_t>(v.size())};
 }
 
 int64_t WeightStore::parameterCount() const {
     int64_t n = 0;
-    for (const Entry& e : mEntries)
-        if (!e.placeholder) n += static_cast<int64_t>(e.values.size());
+    for (const Entry& e : mEntries) n += static_cast<int64_t>(e.values.size());
     return n;
 }
 
@@ -41,7 +34,6 @@ bool WeightStore::save(const std::string& dir, std::string* error) const {
         return false;
     }
     for (const Entry& e : mEntries) {
-        if (e.placeholder) continue;
         NpyArray a;
         a.dtype = NpyDType::kFLOAT32;
         a.shape = e.dims;
@@ -107,24 +99,9 @@ ITensor* ZooBuilder::conv(ITensor* x, int64_t outMaps, int32_t kernel, int32_t s
     const double bound = 1.0 / std::sqrt(static_cast<double>(fanIn));
     const Weights b =
         bias ? mWeights.add(name + ".bias", {outMaps}, uniform(outMaps, -bound, bound)) : kNoWeights;
-    IConvolutionLayer* layer = nullptr;
-    if (groups == 1) {
-        layer = mNet.addConvolutionNd(*x, outMaps, DimsHW{kernel, kernel}, k, b);
-    } else {
-        // addConvolutionNd checks the kernel count for a single group, so a grouped kernel is given as a
-        // constant tensor: the layer is added with a zero placeholder of the one-group size, then input 1
-        // is replaced and the groups set. The placeholder constant has no reader left and the builder
-        // removes it.
-        IConstantLayer* kc = mNet.addConstant(Dims4{outMaps, c / groups, kernel, kernel}, k);
-        if (!kc) return finish(nullptr, name, "addConstant");
-        kc->setName((name + "_kernel").c_str());
-        const Weights placeholder = mWeights.addPlaceholder(outMaps * c * kernel * kernel);
-        layer = mNet.addConvolutionNd(*x, outMaps, DimsHW{kernel, kernel}, placeholder, b);
-        if (layer) {
-            layer->setInput(1, *kc->getOutput(0));
-            layer->setNbGroups(groups);
-        }
-    }
+    // The weights' count (outMaps x c/groups x k x k) tells the layer its channels per group.
+    IConvolutionLayer* layer = mNet.addConvolutionNd(*x, outMaps, DimsHW{kernel, kernel}, k, b);
+    if (layer && groups > 1) layer->setNbGroups(groups);
     if (layer) {
         layer->setStrideNd(DimsHW{stride, stride});
         layer->setPaddingNd(DimsHW{pad, pad});
