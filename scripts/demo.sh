@@ -9,5 +9,7 @@ BUILD_DIR=${KILN_BUILD_DIR:-build}
 KILN="$BUILD_DIR/tools/kiln/kiln"
 mkdir -p out
 "$KILN" build --network resnet50 --batch 1 --device cpu -o out/resnet50.plan
-"$KILN" inspect out/resnet50.plan | head -n 30
+"$KILN" inspect out/resnet50.plan > out/resnet50.inspect.txt
+head -n 24 out/resnet50.inspect.txt
+echo "  ... (full listing in out/resnet50.inspect.txt)"
 "$KILN" run out/resnet50.plan --warmup 1 --iterations 5
