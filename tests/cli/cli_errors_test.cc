@@ -112,8 +112,8 @@ TEST(KilnBuildErrors, BadBuildArguments) {
     ScratchDir dir;
     const std::string out = " -o " + shellQuote(dir.path("x.plan"));
     expectError("build --network lenet" + out, "unknown network 'lenet'; available: mnist, resnet18");
-    expectError("build model.onnx" + out, "ONNX import is not available yet; use --network");
-    expectError("build" + out, "nothing to build: give --network NAME");
+    expectError("build model.onnx" + out, "cannot open ONNX model file 'model.onnx'");
+    expectError("build" + out, "nothing to build: give MODEL.onnx or --network NAME");
     expectError("build --network mnist", "no output file");
     expectError("build --network mnist --batch 0" + out, "batch size must be positive");
     expectError("build --network mnist --image-size 8" + out, "image size 8 does not fit mnist");

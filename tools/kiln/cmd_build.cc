@@ -1,11 +1,12 @@
-// `kiln build`: defines a network (from the built-in zoo for now; an ONNX file later), applies the builder
-// flags and writes the serialized plan.
+// `kiln build`: defines a network (an ONNX file through the ONNX parser, or a network of the built-in
+// zoo), applies the builder flags and writes the serialized plan.
 #include <chrono>
 #include <cstdio>
 #include <memory>
 
 #include "commands.h"
 #include "kiln/kiln.h"
+#include "kiln/onnx_parser.h"
 #include "logger.h"
 #include "model_zoo.h"
 #include "plan_file.h"
@@ -29,7 +30,7 @@ void listNetworks() {
 CLI::App* addBuildCommand(CLI::App& app, BuildArgs& a) {
     CLI::App* cmd =
         app.add_subcommand("build", "Build an optimized plan from a network and write it to a file");
-    cmd->add_option("model", a.modelFile, "Model file to import (ONNX; not available yet: use --network)")
+    cmd->add_option("model", a.modelFile, "ONNX model file to import (opset 9-24; external data next to it)")
         ->type_name("MODEL");
     cmd->add_option("-n,--network", a.network, "Build this network of the built-in zoo (see --list-networks)")
         ->type_name("NAME");
@@ -94,15 +95,14 @@ int runBuild(const BuildArgs& a) {
         listNetworks();
         return 0;
     }
-    if (!a.modelFile.empty())
-        return reportFailure(
-            logger, kCommand,
-            "ONNX import is not available yet; use --network (model file '" + a.modelFile + "' was given)");
-    if (a.network.empty())
-        return reportFailure(logger, kCommand,
-                             "nothing to build: give --network NAME (one of: " + zooNetworkNames() + ")");
+    const bool fromOnnx = !a.modelFile.empty();
+    if (fromOnnx && !a.network.empty())
+        return reportFailure(logger, kCommand, "give either a model file or --network, not both");
+    if (!fromOnnx && a.network.empty())
+        return reportFailure(logger, kCommand, "nothing to build: give MODEL.onnx or --network NAME (one of: " +
+                                                   zooNetworkNames() + ")");
     if (a.output.empty()) return reportFailure(logger, kCommand, "no output file: give -o PLAN");
-    if (!findZooNetwork(a.network))
+    if (!fromOnnx && !findZooNetwork(a.network))
         return reportFailure(logger, kCommand,
                              "unknown network '" + a.network + "'; available: " + zooNetworkNames());
 
@@ -120,8 +120,28 @@ int runBuild(const BuildArgs& a) {
     zoo.imageSize = a.imageSize;
     zoo.seed = a.seed;
     std::string error;
-    if (!defineZooNetwork(a.network, zoo, *network, weights, &error))
+    std::unique_ptr<IParser> parser;
+    if (fromOnnx) {
+        parser.reset(createParser(*network, logger));
+        if (!parser) return reportFailure(logger, kCommand, "cannot create the ONNX parser");
+        // The parser keeps the weights it imported alive until it is destroyed, after the build.
+        if (!parser->parseFromFile(a.modelFile.c_str(), static_cast<int32_t>(a.verbose ? ILogger::Severity::kINFO
+                                                                                          : ILogger::Severity::kWARNING))) {
+            // One line, like every failure of the tool: each problem names its node and operator.
+            std::string problems;
+            for (int32_t i = 0; i < parser->getNbErrors(); ++i) {
+                const IParserError* e = parser->getError(i);
+                problems += (i ? "; " : "");
+                if (e->node() >= 0)
+                    problems += "node " + std::to_string(e->node()) + " '" + e->nodeName() + "' (" + e->nodeOperator() + "): ";
+                problems += e->desc();
+            }
+            (void)logger.takeErrors();  // the same problems, as the parser logged them
+            return reportFailure(logger, kCommand, "cannot import '" + a.modelFile + "': " + problems);
+        }
+    } else if (!defineZooNetwork(a.network, zoo, *network, weights, &error)) {
         return reportFailure(logger, kCommand, error);
+    }
     if (!a.saveWeights.empty() && !weights.save(a.saveWeights, &error))
         return reportFailure(logger, kCommand, error);
 
@@ -153,10 +173,19 @@ int runBuild(const BuildArgs& a) {
     std::unique_ptr<IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
     const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
     const std::string target = config->getTargetDevice();
-    if (!plan) return reportFailure(logger, kCommand, "building " + a.network + " for " + target + " failed");
+    const std::string what = fromOnnx ? a.modelFile : a.network;
+    if (!plan) return reportFailure(logger, kCommand, "building " + what + " for " + target + " failed");
     if (!writeFileBytes(a.output, plan->data(), plan->size(), &error))
         return reportFailure(logger, kCommand, error);
 
+    if (fromOnnx) {
+        std::printf("Built %s (opset %lld) for %s in %.2f s: %d layers\n", a.modelFile.c_str(),
+                    static_cast<long long>(parser->getUsedOpsetVersion("")), target.c_str(), seconds.count(),
+                    network->getNbLayers());
+        std::printf("Wrote %s (%s)\n", a.output.c_str(), byteSize(static_cast<int64_t>(plan->size())).c_str());
+        flushErrors(logger, kCommand);
+        return 0;
+    }
     const std::string batch = a.batch < 0 ? "dynamic" : std::to_string(a.batch);
     std::printf("Built %s (batch %s, seed %llu, %lld parameters) for %s in %.2f s: %d layers defined\n",
                 a.network.c_str(), batch.c_str(), static_cast<unsigned long long>(a.seed),

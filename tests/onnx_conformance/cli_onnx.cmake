@@ -1,0 +1,10 @@
+# Runs `kiln build MODEL -o PLAN` and `kiln run PLAN`; fails unless both exit 0 and say what they did.
+execute_process(COMMAND ${KILN} build ${MODEL} -o ${PLAN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "Built .* \\(opset 17\\) for cpu")
+  message(FATAL_ERROR "kiln build failed (${rc}):\n${out}\n${err}")
+endif()
+execute_process(COMMAND ${KILN} run ${PLAN} --iterations 1 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "timing: 1 iteration")
+  message(FATAL_ERROR "kiln run failed (${rc}):\n${out}\n${err}")
+endif()
+message(STATUS "${out}")
