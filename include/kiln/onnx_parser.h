@@ -1,9 +1,9 @@
 /// @file onnx_parser.h
 /// The ONNX parser, in the shape of TensorRT's `nvonnxparser`: it reads an ONNX model (opsets 9 to 24,
-/// and 7/8 where an operator did not change before 9) and adds its layers to an INetworkDefinition. Problems are collected, not thrown: after a failed
-/// parse, getNbErrors()/getError(i) list every problem found, each naming the node, its operator and the
-/// reason. supportsModel() checks a model without touching the network and lists every unsupported node
-/// at once.
+/// and 7/8 where an operator did not change before 9) and adds its layers to an INetworkDefinition. Problems
+/// are collected, not thrown: after a failed parse, getNbErrors()/getError(i) list every problem found, each
+/// naming the node, its operator and the reason. supportsModel() checks a model without touching the network
+/// and lists every unsupported node at once.
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,5 @@
 // The public IParser (include/kiln/onnx_parser.h) over ModelImporter: every method is noexcept, keeps
 // the error list of the last call, and never lets an exception out.
-#include "api/network_impl.h"
-#include "common/reporter.h"
 #include "kiln/onnx_parser.h"
 
 #include <fstream>
@@ -10,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "api/network_impl.h"
+#include "common/reporter.h"
 #include "onnx/model_importer.h"
 #include "onnx/op_registry.h"
 

@@ -5,6 +5,7 @@
 // point, convolution with computed weights, per-group GroupNormalization parameters computed at run time,
 // a float16 network, and a shape value that is only partly known used as a graph output.
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "onnx_test_util.h"
@@ -249,6 +250,82 @@ TEST(OnnxEdge, EmptyVectorBroadcastsAgainstOneElement) {
     ASSERT_TRUE(r.parsed) << r.errors;
     expectValues(r.outputs[0], makeDims({0}), {}, 0, "[0] + [1]");
     expectValues(r.outputs[1], makeDims({0}), {}, 0, "[1] * [0]");
+}
+
+TEST(OnnxEdge, RmsNormSwishLpNormReduceLogSum) {
+    HostTensor x = HostTensor::random(DataType::kFLOAT, makeDims({2, 3, 4}), 12, 0.1, 2);
+    ModelBuilder m(24);
+    m.input("x", DataType::kFLOAT, {2, 3, 4}).output("rms").output("sw").output("lp").output("ls");
+    m.floats("s", makeDims({4}), {1.f, 2.f, 0.5f, -1.f});
+    m.node("RMSNormalization", {"x", "s"}, {"rms"}).f("epsilon", 1e-3f);
+    m.node("Swish", {"x"}, {"sw"}).f("alpha", 0.5f);
+    m.node("LpNormalization", {"x"}, {"lp"}).i("axis", 1).i("p", 1);
+    m.ints("ax", {2});
+    m.node("ReduceLogSum", {"x", "ax"}, {"ls"}).i("keepdims", 0);
+    OnnxRun r = runOnnx(m.bytes(), {{"x", x}}, {"rms", "sw", "lp", "ls"});
+    ASSERT_TRUE(r.parsed) << r.errors;
+    std::vector<double> rms, sw, lp(static_cast<size_t>(x.numel())), ls;
+    const double s[4] = {1, 2, 0.5, -1};
+    for (int row = 0; row < 6; ++row) {
+        double ms = 0, sum = 0;
+        for (int k = 0; k < 4; ++k) {
+            ms += x.at(row * 4 + k) * x.at(row * 4 + k) / 4;
+            sum += x.at(row * 4 + k);
+        }
+        for (int k = 0; k < 4; ++k) rms.push_back(x.at(row * 4 + k) / std::sqrt(ms + 1e-3) * s[k]);
+        ls.push_back(std::log(sum));
+    }
+    for (int64_t i = 0; i < x.numel(); ++i) sw.push_back(x.at(i) / (1 + std::exp(-0.5 * x.at(i))));
+    for (int a = 0; a < 2; ++a)
+        for (int k = 0; k < 4; ++k) {
+            double n = 0;
+            for (int c = 0; c < 3; ++c) n += std::fabs(x.at((a * 3 + c) * 4 + k));
+            for (int c = 0; c < 3; ++c)
+                lp[static_cast<size_t>((a * 3 + c) * 4 + k)] = x.at((a * 3 + c) * 4 + k) / n;
+        }
+    expectValues(r.outputs[0], x.shape, rms, 1e-5, "RMSNormalization");
+    expectValues(r.outputs[1], x.shape, sw, 1e-5, "Swish alpha 0.5");
+    expectValues(r.outputs[2], x.shape, lp, 1e-5, "LpNormalization p=1 axis 1");
+    expectValues(r.outputs[3], makeDims({2, 3}), ls, 1e-5, "ReduceLogSum");
+}
+
+TEST(OnnxEdge, MalformedParametersAreErrorsNotCrashes) {
+    // Found by the fuzzer: shapes with more entries than Kiln's maximum rank, and an output_shape of the
+    // wrong length, were indexed past their ends.
+    struct Case {
+        const char* what;
+        std::function<void(ModelBuilder&)> build;
+        const char* expect;
+    };
+    const std::vector<Case> cases = {
+        {"ConstantOfShape of rank 9",
+         [](ModelBuilder& m) {
+             m.ints("shape", {1, 1, 1, 1, 1, 1, 1, 1, 1});
+             m.node("ConstantOfShape", {"shape"}, {"y"});
+         },
+         "9 entries; Kiln's maximum rank is 8"},
+        {"Reshape to rank 9",
+         [](ModelBuilder& m) {
+             m.ints("shape", {1, 1, 1, 1, 1, 1, 1, 1, 2});
+             m.node("Reshape", {"x", "shape"}, {"y"});
+         },
+         "9 entries; Kiln's maximum rank is 8"},
+        {"ConvTranspose output_shape of one value for 2-D",
+         [](ModelBuilder& m) {
+             m.initializer("w", HostTensor(DataType::kFLOAT, makeDims({1, 1, 2, 2})));
+             m.node("ConvTranspose", {"x4", "w"}, {"y"}).ints("output_shape", {5});
+         },
+         "'output_shape' has 1 values, expected 2"},
+    };
+    for (const Case& c : cases) {
+        ModelBuilder m;
+        m.input("x", DataType::kFLOAT, {2}).input("x4", DataType::kFLOAT, {1, 1, 2, 2}).output("y");
+        c.build(m);
+        TestLogger logger;
+        OnnxRun r = parseOnly(m.bytes(), logger);
+        EXPECT_FALSE(r.parsed) << c.what;
+        EXPECT_NE(r.errors.find(c.expect), std::string::npos) << c.what << ": " << r.errors;
+    }
 }
 
 }  // namespace

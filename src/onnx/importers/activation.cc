@@ -108,6 +108,21 @@ Status importMish(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& 
     return setOutput(outputs, y);
 }
 
+// Swish(x) = x * sigmoid(alpha * x) (opset 24); alpha = 1 is SiLU.
+Status importSwish(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
+                   std::vector<Value>& outputs) {
+    KILN_ASSIGN_OR_RETURN(float alpha, node.attrs().getFloat("alpha", 1.0f));
+    KILN_ASSIGN_OR_RETURN(ITensor * x, inputTensor(ctx, node, inputs, 0));
+    if (alpha == 1.0f) {
+        KILN_ASSIGN_OR_RETURN(ITensor * y, activation(ctx, x, ActivationType::kSILU));
+        return setOutput(outputs, y);
+    }
+    KILN_ASSIGN_OR_RETURN(ITensor * ax, withScalar(ctx, x, alpha, ElementWiseOperation::kPROD));
+    KILN_ASSIGN_OR_RETURN(ITensor * sg, activation(ctx, ax, ActivationType::kSIGMOID));
+    KILN_ASSIGN_OR_RETURN(ITensor * y, elementwise(ctx, x, sg, ElementWiseOperation::kPROD));
+    return setOutput(outputs, y);
+}
+
 // PRelu(x) = x < 0 ? slope * x : x, slope broadcasting to x.
 Status importPRelu(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
                    std::vector<Value>& outputs) {
@@ -233,6 +248,7 @@ const OpImporter kImporters[] = {
     {"Softsign", kMinOpset, kMaxOpset, importSoftsign},
     {"ThresholdedRelu", 10, kMaxOpset, importThresholdedRelu},
     {"Mish", 18, kMaxOpset, importMish},
+    {"Swish", 24, kMaxOpset, importSwish},
     {"Gelu", 20, kMaxOpset, importGelu, checkGelu},
     {"Clip", kMinOpset, kMaxOpset, importClip},
     {"Softmax", kMinOpset, kMaxOpset, importSoftmax},

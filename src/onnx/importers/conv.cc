@@ -202,6 +202,9 @@ Status importConvTranspose(ImportContext& ctx, const OnnxNode& node, std::vector
                                " values, expected " + std::to_string(nbSpatial));
     if (!outShape.empty() && outShape.size() == static_cast<size_t>(nbSpatial) + 2)
         outShape.erase(outShape.begin(), outShape.begin() + 2);  // some exporters include N and C
+    if (!outShape.empty() && outShape.size() != static_cast<size_t>(nbSpatial))
+        return invalidArgument("attribute 'output_shape' has " + std::to_string(outShape.size()) +
+                               " values, expected " + std::to_string(nbSpatial) + " (one per spatial dim)");
     const bool same = s.autoPad == "SAME_UPPER" || s.autoPad == "SAME_LOWER";
     if (!outShape.empty() || same) {
         // ONNX's rule: total padding = stride * (in - 1) + output_padding + dilated kernel - out, split per

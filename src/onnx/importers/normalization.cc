@@ -1,7 +1,8 @@
 // Importers for normalizations: BatchNormalization (inference form; with constant statistics it folds
 // into one per-channel IScaleLayer, scale' = scale / sqrt(var + eps), shift' = bias - mean * scale'),
 // InstanceNormalization, GroupNormalization and LayerNormalization (INormalizationLayer over the
-// spatial or trailing axes, with scale and bias shaped to broadcast against the input).
+// spatial or trailing axes, with scale and bias shaped to broadcast against the input), and the
+// decomposed RMSNormalization and LpNormalization.
 #include <cmath>
 
 #include "onnx/importers/helpers.h"
@@ -210,7 +211,60 @@ Status importLayerNorm(ImportContext& ctx, const OnnxNode& node, std::vector<Val
     return Status::ok();
 }
 
+// RMSNormalization (opset 23): y = x / sqrt(mean(x^2 over axis..rank-1) + eps) * scale, computed in
+// float32 (the stash type) and returned in x's type.
+Status importRmsNorm(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
+                     std::vector<Value>& outputs) {
+    KILN_ASSIGN_OR_RETURN(float eps, node.attrs().getFloat("epsilon", 1e-5f));
+    KILN_ASSIGN_OR_RETURN(int64_t rawAxis, node.attrs().getInt("axis", -1));
+    KILN_ASSIGN_OR_RETURN(ITensor * x, inputTensor(ctx, node, inputs, 0));
+    KILN_ASSIGN_OR_RETURN(int axis, normalizeAxis(rawAxis, x->getDimensions().nbDims, "axis"));
+    std::vector<int> axes;
+    for (int i = axis; i < x->getDimensions().nbDims; ++i) axes.push_back(i);
+    KILN_ASSIGN_OR_RETURN(ITensor * xf, castTo(ctx, x, DataType::kFLOAT));
+    KILN_ASSIGN_OR_RETURN(ITensor * sq, elementwise(ctx, xf, xf, ElementWiseOperation::kPROD));
+    KILN_ASSIGN_OR_RETURN(
+        ITensor * mean,
+        ctx.out(ctx.net().addReduce(*sq, ReduceOperation::kAVG, axesMask(axes), true), "addReduce"));
+    KILN_ASSIGN_OR_RETURN(ITensor * me, withScalar(ctx, mean, eps, ElementWiseOperation::kSUM));
+    KILN_ASSIGN_OR_RETURN(ITensor * rms, unary(ctx, me, UnaryOperation::kSQRT));
+    KILN_ASSIGN_OR_RETURN(ITensor * normed, elementwise(ctx, xf, rms, ElementWiseOperation::kDIV));
+    ITensor* scale = nullptr;
+    if (!hasInput(inputs, 1)) return invalidArgument("input 1 (scale) is required");
+    if (inputs[1].isConstant()) {
+        KILN_ASSIGN_OR_RETURN(scale, ctx.constant(convertedConstant(*inputs[1].constant, DataType::kFLOAT)));
+    } else {
+        KILN_ASSIGN_OR_RETURN(scale, inputTensor(ctx, node, inputs, 1));
+        KILN_ASSIGN_OR_RETURN(scale, castTo(ctx, scale, DataType::kFLOAT));
+    }
+    KILN_ASSIGN_OR_RETURN(ITensor * y, elementwise(ctx, normed, scale, ElementWiseOperation::kPROD));
+    KILN_ASSIGN_OR_RETURN(y, castTo(ctx, y, x->getType()));
+    return setOutput(outputs, y);
+}
+
+// LpNormalization: x / ||x||_p along one axis (p = 1 or 2); a zero norm gives 0, as ONNX's reference.
+Status importLpNorm(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
+                    std::vector<Value>& outputs) {
+    KILN_ASSIGN_OR_RETURN(int64_t rawAxis, node.attrs().getInt("axis", -1));
+    KILN_ASSIGN_OR_RETURN(int64_t p, node.attrs().getInt("p", 2));
+    if (p != 1 && p != 2)
+        return unsupported("p = " + std::to_string(p) + " is not supported; expected 1 or 2");
+    KILN_ASSIGN_OR_RETURN(ITensor * x, inputTensor(ctx, node, inputs, 0));
+    KILN_ASSIGN_OR_RETURN(int axis, normalizeAxis(rawAxis, x->getDimensions().nbDims, "axis"));
+    KILN_ASSIGN_OR_RETURN(
+        ITensor * norm, ctx.out(ctx.net().addReduce(*x, p == 1 ? ReduceOperation::kL1 : ReduceOperation::kL2,
+                                                    1u << axis, true),
+                                "addReduce"));
+    KILN_ASSIGN_OR_RETURN(ITensor * q, elementwise(ctx, x, norm, ElementWiseOperation::kDIV));
+    KILN_ASSIGN_OR_RETURN(ITensor * zero, ctx.scalar(x->getType(), 0.0));
+    KILN_ASSIGN_OR_RETURN(ITensor * isZero, elementwise(ctx, norm, zero, ElementWiseOperation::kEQUAL));
+    KILN_ASSIGN_OR_RETURN(ITensor * y, ctx.out(ctx.net().addSelect(*isZero, *zero, *q), "addSelect"));
+    return setOutput(outputs, y);
+}
+
 const OpImporter kImporters[] = {
+    {"RMSNormalization", 23, kMaxOpset, importRmsNorm},
+    {"LpNormalization", kMinOpset, kMaxOpset, importLpNorm},
     {"BatchNormalization", kMinOpset, kMaxOpset, importBatchNorm, checkBatchNorm},
     {"InstanceNormalization", kMinOpset, kMaxOpset, importInstanceNorm},
     {"GroupNormalization", 18, kMaxOpset, importGroupNorm},

@@ -1,4 +1,4 @@
-// Importers for reductions and selections: ReduceMean/Sum/Max/Min/Prod/L1/L2/SumSquare/LogSumExp
+// Importers for reductions and selections: ReduceMean/Sum/Max/Min/Prod/L1/L2/SumSquare/LogSumExp/LogSum
 // (axes from the attribute, or from input 1 from opset 13 for ReduceSum and opset 18 for the rest),
 // ArgMax/ArgMin (a TopK with k = 1 keeping the indices, squeezed unless keepdims; select_last_index
 // runs it on the input reversed along the axis) and TopK.
@@ -95,6 +95,9 @@ Status importReduce(ImportContext& ctx, const OnnxNode& node, std::vector<Value>
                           ctx.out(ctx.net().addReduce(*src, kOp, axesMask(axes), keep != 0), "addReduce"));
     if (boolMinMax) {
         KILN_ASSIGN_OR_RETURN(y, castTo(ctx, y, DataType::kBOOL));
+    }
+    if (node.op() == "ReduceLogSum") {
+        KILN_ASSIGN_OR_RETURN(y, unary(ctx, y, UnaryOperation::kLOG));
     }
     return setOutput(outputs, y);
 }
@@ -202,6 +205,7 @@ const OpImporter kImporters[] = {
     {"ReduceL2", kMinOpset, kMaxOpset, importReduce<R::kL2>, checkReduce},
     {"ReduceSumSquare", kMinOpset, kMaxOpset, importReduce<R::kSUM_SQUARE>, checkReduce},
     {"ReduceLogSumExp", kMinOpset, kMaxOpset, importReduce<R::kLOG_SUM_EXP>, checkReduce},
+    {"ReduceLogSum", kMinOpset, kMaxOpset, importReduce<R::kSUM>, checkReduce},  // the log of a sum
     {"ArgMax", kMinOpset, kMaxOpset, importArg<TopKOperation::kMAX>},
     {"ArgMin", kMinOpset, kMaxOpset, importArg<TopKOperation::kMIN>},
     {"TopK", kMinOpset, kMaxOpset, importTopK},

@@ -49,6 +49,9 @@ Status importReshape(ImportContext& ctx, const OnnxNode& node, std::vector<Value
     if (!hasInput(inputs, 1)) return invalidArgument("input 1 (shape) is required");
     KILN_ASSIGN_OR_RETURN(ShapeTensor shape, toShapeTensor(ctx, inputs[1], "shape (input 1)"));
     if (shape.isScalar()) return invalidArgument("shape (input 1) must be 1-D, got a scalar");
+    if (shape.size() > kMAX_DIMS)
+        return unsupported("shape (input 1) has " + std::to_string(shape.size()) +
+                           " entries; Kiln's maximum rank is " + std::to_string(kMAX_DIMS));
     IShuffleLayer* s = ctx.net().addShuffle(*x);
     KILN_ASSIGN_OR_RETURN(s, ctx.check(s, "addShuffle"));
     s->setZeroIsPlaceholder(allowZero == 0);
@@ -233,6 +236,9 @@ Status importConstantOfShape(ImportContext& ctx, const OnnxNode& node, std::vect
     }
     if (!hasInput(inputs, 0)) return invalidArgument("input 0 (shape) is required");
     KILN_ASSIGN_OR_RETURN(ShapeTensor shape, toShapeTensor(ctx, inputs[0], "shape (input 0)"));
+    if (shape.size() > kMAX_DIMS)
+        return unsupported("shape (input 0) has " + std::to_string(shape.size()) +
+                           " entries; Kiln's maximum rank is " + std::to_string(kMAX_DIMS));
     if (shape.allKnown()) {
         const Dims d = makeDims(shape.values());
         for (int i = 0; i < d.nbDims; ++i)
