@@ -454,6 +454,12 @@ void ModelImporter::checkSupport() {
             addError(ParserErrorCode::kUNSUPPORTED_NODE, unsupportedReason(node.op(), node.opset), i);
             continue;
         }
+        // Every operator Kiln imports has at least one output; importers rely on it.
+        if (node.nbOutputs() == 0) {
+            addError(ParserErrorCode::kINVALID_NODE,
+                     "the node has no outputs; " + node.op() + " has at least one", i);
+            continue;
+        }
         if (entry->check) {
             Status st = entry->check(node);
             if (!st.isOk()) addNodeError(st, i, ParserErrorCode::kUNSUPPORTED_NODE_ATTR);

@@ -317,6 +317,17 @@ TEST(OnnxEdge, MalformedParametersAreErrorsNotCrashes) {
          },
          "'output_shape' has 1 values, expected 2"},
     };
+    {
+        // A node without outputs (found by the fuzzer: importers wrote output 0 unchecked).
+        ModelBuilder m;
+        m.input("x", DataType::kFLOAT, {2}).output("y");
+        m.node("Constant", {}, {}, "mute").f("value_float", 1.f);
+        m.node("Relu", {"x"}, {"y"});
+        TestLogger logger;
+        OnnxRun r = parseOnly(m.bytes(), logger);
+        EXPECT_FALSE(r.parsed);
+        EXPECT_NE(r.errors.find("the node has no outputs"), std::string::npos) << r.errors;
+    }
     for (const Case& c : cases) {
         ModelBuilder m;
         m.input("x", DataType::kFLOAT, {2}).input("x4", DataType::kFLOAT, {1, 1, 2, 2}).output("y");
