@@ -71,16 +71,9 @@ void TensorImpl::setType(DataType type) noexcept {
 bool TensorImpl::isNetworkInput() const noexcept { return mNet->graph().tensor(mId).isInput; }
 bool TensorImpl::isNetworkOutput() const noexcept { return mNet->graph().tensor(mId).isOutput; }
 bool TensorImpl::isShapeTensor() const noexcept {
-    // A tensor is a shape tensor when some layer reads it as shape input (reshape dims, resize size,
-    // slice parameters).
-    const ir::Graph& g = mNet->graph();
-    for (const ir::Node& n : g.nodes()) {
-        ir::OpKind k = n.kind();
-        for (size_t i = 1; i < n.inputs.size(); ++i) {
-            if (n.inputs[i] != mId) continue;
-            if (k == ir::OpKind::kShuffle || k == ir::OpKind::kResize || (k == ir::OpKind::kSlice && i <= 3)) return true;
-        }
-    }
+    for (const ir::Node& n : mNet->graph().nodes())
+        for (size_t i = 0; i < n.inputs.size(); ++i)
+            if (n.inputs[i] == mId && ir::isShapeInputSlot(n.kind(), i)) return true;
     return false;
 }
 

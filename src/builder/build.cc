@@ -45,13 +45,7 @@ namespace {
 Status checkNetwork(const ir::Graph& g) {
     if (g.outputs().empty())
         return invalidArgument("the network has no outputs: mark at least one tensor with markOutput()");
-    for (ir::TensorId t : g.inputs()) {
-        bool used = false;
-        for (const ir::Node& n : g.nodes())
-            for (ir::TensorId i : n.inputs) used = used || i == t;
-        for (ir::TensorId o : g.outputs()) used = used || o == t;
-        (void)used;  // unused inputs are allowed (TensorRT warns); they stay I/O tensors of the plan
-    }
+    // Unused inputs are allowed (TensorRT warns); they stay I/O tensors of the plan.
     return g.validate();
 }
 

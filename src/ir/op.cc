@@ -31,4 +31,14 @@ OpKind opKindOf(const Attrs& attrs) {
     return static_cast<OpKind>(attrs.index());
 }
 
+bool isShapeInputSlot(OpKind kind, size_t slot) {
+    switch (kind) {
+        case OpKind::kShuffle: return slot == 1;
+        case OpKind::kResize: return slot == 1;
+        case OpKind::kSlice: return slot >= 1 && slot <= 3;
+        case OpKind::kFill: return slot == 0;
+        default: return false;
+    }
+}
+
 }  // namespace kiln::ir

@@ -2,6 +2,7 @@
 // (name, input/output arity, family).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <variant>
@@ -44,5 +45,9 @@ bool opKindFromName(std::string_view name, OpKind* kind);
 
 /// The OpKind matching the alternative held by `attrs`.
 OpKind opKindOf(const Attrs& attrs);
+
+/// Whether input `slot` of an op of `kind` is read as shape values (TensorRT's shape-tensor inputs):
+/// reshape dims, resize sizes, slice start/size/stride, fill dims.
+bool isShapeInputSlot(OpKind kind, size_t slot);
 
 }  // namespace kiln::ir

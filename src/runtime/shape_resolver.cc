@@ -14,21 +14,6 @@ constexpr int64_t kHostEvalMaxElements = 4096;
 
 }  // namespace
 
-namespace {
-
-/// Whether input `slot` of a node of kind `kind` is read as shape values.
-bool isShapeSlot(ir::OpKind kind, size_t slot) {
-    switch (kind) {
-        case ir::OpKind::kShuffle: return slot == 1;
-        case ir::OpKind::kResize: return slot == 1;
-        case ir::OpKind::kSlice: return slot >= 1 && slot <= 3;
-        case ir::OpKind::kFill: return slot == 0;
-        default: return false;
-    }
-}
-
-}  // namespace
-
 std::vector<bool> findShapeInputs(const plan::Plan& plan) {
     const ir::Graph& g = plan.graph;
     std::vector<bool> needed(g.tensors().size(), false);
@@ -36,7 +21,7 @@ std::vector<bool> findShapeInputs(const plan::Plan& plan) {
     // Shape node, which needs only its input's shape.
     for (const ir::Node& n : g.nodes())
         for (size_t k = 0; k < n.inputs.size(); ++k)
-            if (n.inputs[k] != ir::kNoTensor && isShapeSlot(n.kind(), k)) needed[static_cast<size_t>(n.inputs[k])] = true;
+            if (n.inputs[k] != ir::kNoTensor && ir::isShapeInputSlot(n.kind(), k)) needed[static_cast<size_t>(n.inputs[k])] = true;
     for (auto i = static_cast<ir::NodeId>(g.nodes().size()) - 1; i >= 0; --i) {
         const ir::Node& n = g.node(i);
         bool any = false;
