@@ -82,6 +82,15 @@ public:
     /// The opset version the last parsed model imports for `domain` ("" or "ai.onnx": the default
     /// domain); -1 when no model was parsed or it does not import that domain.
     virtual int64_t getUsedOpsetVersion(const char* domain = "") const noexcept = 0;
+    /// Kiln extension (what `kiln inspect model.onnx` prints): a readable description of a model, without
+    /// touching the network. It gives the IR version and producer, the opsets, the graph inputs and
+    /// outputs with element types and shapes (symbolic dims by name), the initializers, an operator
+    /// histogram and whether Kiln imports each node, with the reason when it does not. Every node is
+    /// listed when `allNodes` is true, else only the unsupported ones. Returns null when the bytes are not
+    /// an ONNX model (the reason is in getError(0)). The text belongs to the parser and stays valid until
+    /// the next call of any parser method.
+    virtual const char* describeModel(const void* serializedOnnxModel, size_t serializedOnnxModelSize,
+                                      const char* modelPath = nullptr, bool allNodes = false) noexcept = 0;
 
     virtual ~IParser() = default;
 };

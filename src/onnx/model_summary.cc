@@ -106,7 +106,7 @@ StatusOr<ModelSummary> summarizeOnnxFile(const std::string& path) {
     return summarizeOnnxModel(bytes.data(), bytes.size(), path);
 }
 
-std::string formatModelSummary(const ModelSummary& s) {
+std::string formatModelSummary(const ModelSummary& s, bool allNodes) {
     std::ostringstream os;
     os << "ONNX model: IR version " << s.irVersion;
     if (!s.producer.empty()) os << ", produced by " << s.producer;
@@ -127,9 +127,14 @@ std::string formatModelSummary(const ModelSummary& s) {
     const int64_t bad = s.nbUnsupported();
     os << "\nsupport: " << (static_cast<int64_t>(s.nodes.size()) - bad) << " of " << s.nodes.size()
        << " nodes supported\n";
-    for (const auto& n : s.nodes)
-        if (!n.supported)
-            os << "  #" << n.index << " " << n.op << " '" << n.name << "': " << n.reason << "\n";
+    for (const auto& n : s.nodes) {
+        if (n.supported && !allNodes) continue;
+        os << "  #" << n.index << " " << n.op << " '" << n.name << "': ";
+        if (n.supported)
+            os << "supported\n";
+        else
+            os << (allNodes ? "NOT SUPPORTED: " : "") << n.reason << "\n";
+    }
     for (const auto& e : s.graphErrors) os << "  graph: " << e << "\n";
     return os.str();
 }

@@ -55,7 +55,8 @@ struct ModelSummary {
 StatusOr<ModelSummary> summarizeOnnxModel(const void* data, size_t size, const std::string& modelPath);
 /// Reads and summarizes a .onnx file.
 StatusOr<ModelSummary> summarizeOnnxFile(const std::string& path);
-/// Human-readable text: header, inputs, outputs, histogram, then the unsupported nodes with reasons.
-std::string formatModelSummary(const ModelSummary& summary);
+/// Human-readable text: header, inputs, outputs, histogram, then the unsupported nodes with reasons (every
+/// node, supported or not, when `allNodes`).
+std::string formatModelSummary(const ModelSummary& summary, bool allNodes = false);
 
 }  // namespace kiln::onnx

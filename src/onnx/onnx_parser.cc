@@ -11,6 +11,7 @@
 #include "api/network_impl.h"
 #include "common/reporter.h"
 #include "onnx/model_importer.h"
+#include "onnx/model_summary.h"
 #include "onnx/op_registry.h"
 
 namespace kiln {
@@ -123,6 +124,26 @@ public:
         }
     }
 
+    const char* describeModel(const void* data, size_t size, const char* modelPath, bool allNodes) noexcept override {
+        try {
+            mErrors.clear();
+            StatusOr<onnx::ModelSummary> summary =
+                onnx::summarizeOnnxModel(data, size, modelPath ? modelPath : "");
+            if (!summary.isOk()) {
+                fail(ParserErrorCode::kMODEL_DESERIALIZE_FAILED, summary.status().message());
+                return nullptr;
+            }
+            mDescription = onnx::formatModelSummary(*summary, allNodes);
+            return mDescription.c_str();
+        } catch (...) {
+            try {
+                fail(ParserErrorCode::kINTERNAL_ERROR, "unexpected exception while describing the model");
+            } catch (...) {
+            }
+            return nullptr;
+        }
+    }
+
 private:
     bool readFile(const char* file, std::vector<char>& bytes) {
         if (!file || !*file)
@@ -178,6 +199,7 @@ private:
     ILogger* mLogger;
     std::vector<std::unique_ptr<ParserError>> mErrors;
     std::map<std::string, int64_t> mOpsets;
+    std::string mDescription;  ///< the last describeModel() text
 };
 
 }  // namespace

@@ -449,5 +449,31 @@ TEST(OnnxParser, SummaryListsIoOpsAndUnsupportedNodes) {
     EXPECT_FALSE(onnx::summarizeOnnxModel("garbage!", 8, "").isOk());
 }
 
+TEST(OnnxParser, DescribeModelThroughThePublicApiListsEveryNodeOnRequest) {
+    ModelBuilder m;
+    m.input("tokens", DataType::kFLOAT, {-1, 5}, {"seq"}).output("y").output("z");
+    m.node("Relu", {"tokens"}, {"y"}, "relu");
+    m.node("Unique", {"tokens"}, {"z"}, "uniq");
+    const std::string b = m.bytes();
+    ParserFixture f;
+    const char* brief = f.parser->describeModel(b.data(), b.size(), nullptr, false);
+    ASSERT_NE(brief, nullptr) << f.errors();
+    const std::string briefText = brief;
+    EXPECT_NE(briefText.find("tokens: FLOAT [seq, 5]"), std::string::npos) << briefText;
+    EXPECT_NE(briefText.find("1 of 2 nodes supported"), std::string::npos) << briefText;
+    EXPECT_NE(briefText.find("#1 Unique 'uniq'"), std::string::npos) << briefText;
+    EXPECT_EQ(briefText.find("'relu'"), std::string::npos) << "supported nodes are listed only on request\n" << briefText;
+    const std::string all = f.parser->describeModel(b.data(), b.size(), nullptr, true);
+    EXPECT_NE(all.find("#0 Relu 'relu': supported"), std::string::npos) << all;
+    EXPECT_NE(all.find("#1 Unique 'uniq': NOT SUPPORTED: "), std::string::npos) << all;
+    // The network is not touched.
+    EXPECT_EQ(f.net->getNbLayers(), 0);
+    EXPECT_EQ(f.net->getNbInputs(), 0);
+    // Garbage: null, and the reason is an error.
+    EXPECT_EQ(f.parser->describeModel("garbage!", 8, nullptr, false), nullptr);
+    ASSERT_EQ(f.parser->getNbErrors(), 1);
+    EXPECT_EQ(f.parser->getError(0)->code(), ParserErrorCode::kMODEL_DESERIALIZE_FAILED);
+}
+
 }  // namespace
 }  // namespace kiln::testing

@@ -1,11 +1,13 @@
-// `kiln inspect`: describes a plan from IEngineInspector's JSON: target, versions, I/O tensors, memory and
-// the layer table, or the JSON itself with --json.
+// `kiln inspect`: describes a plan from IEngineInspector's JSON (target, versions, I/O tensors, memory and
+// the layer table, or the JSON itself with --json), or an ONNX model through IParser::describeModel
+// (inputs and outputs with symbolic dims, opsets, operator histogram, per-node support and why not).
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "kiln/kiln.h"
+#include "kiln/onnx_parser.h"
 #include "logger.h"
 #include "plan_file.h"
 
@@ -88,12 +90,41 @@ void printHuman(const json& info, const std::string& path, int64_t fileBytes) {
     printTable(rows, "  ");
 }
 
+bool isOnnxFile(const std::string& path) {
+    return path.size() >= 5 && path.compare(path.size() - 5, 5, ".onnx") == 0;
+}
+
+int inspectOnnx(const InspectArgs& a, ConsoleLogger& logger) {
+    if (a.json)
+        return reportFailure(logger, kCommand,
+                             "--json describes plans; for an ONNX model drop --json (the text lists every fact)");
+    std::vector<uint8_t> bytes;
+    std::string error;
+    if (!readFileBytes(a.plan, &bytes, &error)) return reportFailure(logger, kCommand, error);
+    std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
+    std::unique_ptr<INetworkDefinition> scratch;
+    if (builder) scratch.reset(builder->createNetworkV2(0));
+    if (!scratch) return reportFailure(logger, kCommand, "cannot create a network for the ONNX parser");
+    std::unique_ptr<IParser> parser(createParser(*scratch, logger));
+    if (!parser) return reportFailure(logger, kCommand, "cannot create the ONNX parser");
+    const char* text = parser->describeModel(bytes.data(), bytes.size(), a.plan.c_str(), a.nodes);
+    if (!text) return reportFailure(logger, kCommand, "'" + a.plan + "' is not a readable ONNX model");
+    std::printf("Model:        %s (%s)\n%s", a.plan.c_str(), byteSize(static_cast<int64_t>(bytes.size())).c_str(),
+                text);
+    flushErrors(logger, kCommand);
+    return 0;
+}
+
 }  // namespace
 
 CLI::App* addInspectCommand(CLI::App& app, InspectArgs& a) {
     CLI::App* cmd =
-        app.add_subcommand("inspect", "Describe a plan: target, versions, I/O tensors, memory and layers");
-    cmd->add_option("plan", a.plan, "Plan file written by kiln build")->type_name("PLAN")->required();
+        app.add_subcommand("inspect", "Describe a plan (target, versions, I/O tensors, memory, layers) or an "
+                                      "ONNX model (I/O, opsets, operators, which nodes Kiln supports)");
+    cmd->add_option("file", a.plan, "Plan file written by kiln build, or an ONNX model (*.onnx)")
+        ->type_name("PLAN|MODEL.onnx")
+        ->required();
+    cmd->add_flag("-n,--nodes", a.nodes, "ONNX model: list every node with its support, not only the unsupported");
     cmd->add_flag("-j,--json", a.json,
                   "Print the engine description as JSON (IEngineInspector::getEngineInformation)");
     cmd->add_flag("-v,--verbose", a.verbose, "Print the library's info and verbose messages");
@@ -101,13 +132,18 @@ CLI::App* addInspectCommand(CLI::App& app, InspectArgs& a) {
         "Examples:\n"
         "  kiln inspect mnist.plan\n"
         "  kiln inspect resnet50.plan --json > resnet50.json\n"
+        "  kiln inspect model.onnx --nodes\n"
         "\n"
-        "The layer table shows each step of the plan with its output type and shape and the chosen tactic.");
+        "The layer table shows each step of the plan with its output type and shape and the chosen tactic.\n"
+        "For a .onnx file: inputs and outputs (symbolic dims by name), opsets, the operator histogram and every\n"
+        "node Kiln cannot import with the reason; the model is checked, never built.");
     return cmd;
 }
 
 int runInspect(const InspectArgs& a) {
     ConsoleLogger logger(a.verbose ? ILogger::Severity::kVERBOSE : ILogger::Severity::kWARNING);
+    if (isOnnxFile(a.plan)) return inspectOnnx(a, logger);
+    if (a.nodes) return reportFailure(logger, kCommand, "--nodes applies to ONNX models (*.onnx), not to plans");
     LoadedPlan plan;
     std::string error;
     if (!loadPlan(a.plan, logger, &plan, &error)) return reportFailure(logger, kCommand, error);

@@ -40,8 +40,9 @@ struct RunArgs {
 };
 
 struct InspectArgs {
-    std::string plan;
+    std::string plan;  ///< a plan, or an ONNX model when it ends in .onnx
     bool json{false};
+    bool nodes{false};
     bool verbose{false};
 };
 
