@@ -122,6 +122,16 @@ public:
     ir::Graph& graph() { return mGraph; }
     const ir::Graph& graph() const { return mGraph; }
     const Reporter& reporter() const { return *mReporter; }
+    /// Routes this network's errors (and its builder's, which share the reporter) to `recorder` and returns
+    /// the recorder that had them. The ONNX parser uses it to attribute a failed network call to the node
+    /// being imported; the caller restores the previous recorder, which it should forward to.
+    IErrorRecorder* exchangeErrorRecorder(IErrorRecorder* recorder) {
+        IErrorRecorder* previous = mReporter->recorder();
+        if (previous) previous->incRefCount();  // keep it alive while it is not installed
+        mReporter->setRecorder(recorder);
+        if (previous) previous->decRefCount();
+        return previous;
+    }
     uint32_t flags() const { return mFlags; }
     TensorImpl* tensorObject(ir::TensorId id) const;
     const std::vector<std::unique_ptr<LayerCore>>& layers() const { return mLayers; }

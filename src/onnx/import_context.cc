@@ -17,16 +17,11 @@ std::string OnnxNode::describe() const {
 class ErrorCapture final : public IErrorRecorder {
 public:
     explicit ErrorCapture(INetworkDefinition& net) {
-        auto* impl = dynamic_cast<api::NetworkImpl*>(&net);
-        if (!impl) return;
-        // The network only exposes its reporter as const; the reporter itself is a plain member of the
-        // builder (or of the parser's scratch network) and is restored in the destructor.
-        mReporter = const_cast<Reporter*>(&impl->reporter());
-        mPrevious = mReporter->recorder();
-        mReporter->setRecorder(this);
+        mNetwork = dynamic_cast<api::NetworkImpl*>(&net);
+        if (mNetwork) mPrevious = mNetwork->exchangeErrorRecorder(this);
     }
     ~ErrorCapture() override {
-        if (mReporter) mReporter->setRecorder(mPrevious);
+        if (mNetwork) mNetwork->exchangeErrorRecorder(mPrevious);
     }
     ErrorCapture(const ErrorCapture&) = delete;
     ErrorCapture& operator=(const ErrorCapture&) = delete;
@@ -63,10 +58,10 @@ public:
         return s;
     }
     size_t size() const { return mMessages.size(); }
-    bool installed() const { return mReporter != nullptr; }
+    bool installed() const { return mNetwork != nullptr; }
 
 private:
-    Reporter* mReporter{nullptr};
+    api::NetworkImpl* mNetwork{nullptr};
     IErrorRecorder* mPrevious{nullptr};
     std::vector<std::string> mMessages;
     std::vector<ErrorCode> mCodes;
