@@ -1,6 +1,7 @@
 // ShapeTensor (see shape_tensor.h).
 #include "onnx/shape_tensor.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace kiln::onnx {
@@ -15,6 +16,30 @@ int64_t floorDiv(int64_t a, int64_t b) {
 
 std::vector<PartialElement> knownElements(const std::vector<int64_t>& v) {
     return std::vector<PartialElement>(v.begin(), v.end());
+}
+
+std::vector<int64_t> knownValues(const std::vector<PartialElement>& elems) {
+    std::vector<int64_t> v;
+    v.reserve(elems.size());
+    for (const auto& e : elems) v.push_back(*e);
+    return v;
+}
+
+bool allKnownElements(const std::vector<PartialElement>& elems) {
+    for (const auto& e : elems)
+        if (!e) return false;
+    return true;
+}
+
+/// `s` as a rank-1 network tensor: a scalar is reshaped to [1], since Gather, Scatter and Concatenation
+/// take vectors here.
+StatusOr<ITensor*> vectorTensor(ImportContext& ctx, const ShapeTensor& s) {
+    KILN_ASSIGN_OR_RETURN(ITensor * t, s.tensor(ctx));
+    if (!s.isScalar()) return t;
+    IShuffleLayer* r = ctx.net().addShuffle(*t);
+    KILN_ASSIGN_OR_RETURN(r, ctx.check(r, "addShuffle"));
+    r->setReshapeDimensions(makeDims({1}));
+    return r->getOutput(0);
 }
 
 }  // namespace
@@ -195,13 +220,7 @@ StatusOr<ShapeTensor> gatherShape(ImportContext& ctx, const ShapeTensor& s,
         for (const auto& e : elems) v.push_back(*e);
         return ShapeTensor::known(v);
     }
-    KILN_ASSIGN_OR_RETURN(ITensor * src, s.tensor(ctx));
-    if (s.isScalar()) {  // a scalar gathered once or more: broadcast through a reshape to [1] first
-        IShuffleLayer* r = ctx.net().addShuffle(*src);
-        KILN_ASSIGN_OR_RETURN(r, ctx.check(r, "addShuffle"));
-        r->setReshapeDimensions(makeDims({1}));
-        src = r->getOutput(0);
-    }
+    KILN_ASSIGN_OR_RETURN(ITensor * src, vectorTensor(ctx, s));
     KILN_ASSIGN_OR_RETURN(ITensor * idx, ctx.constant(ConstValue::vector(indices)));
     KILN_ASSIGN_OR_RETURN(ITensor * g, ctx.out(ctx.net().addGather(*src, *idx, 0), "addGather"));
     return ShapeTensor::dynamic(g, std::move(elems));
@@ -228,13 +247,7 @@ StatusOr<ShapeTensor> concatShapes(ImportContext& ctx, const std::vector<ShapeTe
     std::vector<ITensor*> tensors;
     for (const auto& p : parts) {
         if (p.size() == 0) continue;  // an empty part adds nothing (and Kiln needs rank >= 1 inputs)
-        KILN_ASSIGN_OR_RETURN(ITensor * t, p.tensor(ctx));
-        if (p.isScalar()) {
-            IShuffleLayer* r = ctx.net().addShuffle(*t);
-            KILN_ASSIGN_OR_RETURN(r, ctx.check(r, "addShuffle"));
-            r->setReshapeDimensions(makeDims({1}));
-            t = r->getOutput(0);
-        }
+        KILN_ASSIGN_OR_RETURN(ITensor * t, vectorTensor(ctx, p));
         tensors.push_back(t);
     }
     if (tensors.size() == 1) return ShapeTensor::dynamic(tensors[0], std::move(elems));
@@ -277,6 +290,100 @@ StatusOr<ShapeTensor> shapeProduct(ImportContext& ctx, const ShapeTensor& s) {
     KILN_ASSIGN_OR_RETURN(ITensor * r,
                           ctx.out(ctx.net().addReduce(*t, ReduceOperation::kPROD, 1u, true), "addReduce"));
     return ShapeTensor::dynamic(r, {std::nullopt});
+}
+
+StatusOr<ShapeTensor> selectWhereNegative(ImportContext& ctx, const ShapeTensor& v,
+                                          const ShapeTensor& ifNegative, const ShapeTensor& otherwise) {
+    const int64_t n = std::max({v.size(), ifNegative.size(), otherwise.size()});
+    for (const ShapeTensor* t : {&v, &ifNegative, &otherwise})
+        if (t->size() != n && t->size() != 1)
+            return internalError("selectWhereNegative: vectors of " + std::to_string(v.size()) + ", " +
+                                 std::to_string(ifNegative.size()) + " and " +
+                                 std::to_string(otherwise.size()) + " elements do not broadcast");
+    auto at = [](const ShapeTensor& t, int64_t i) { return t.at(t.size() == 1 ? 0 : i); };
+    std::vector<PartialElement> elems;
+    for (int64_t i = 0; i < n; ++i) {
+        const PartialElement c = at(v, i);
+        elems.push_back(c ? (*c < 0 ? at(ifNegative, i) : at(otherwise, i)) : std::nullopt);
+    }
+    const bool scalar = v.isScalar() && ifNegative.isScalar() && otherwise.isScalar();
+    if (allKnownElements(elems)) return ShapeTensor::known(knownValues(elems), scalar);
+    KILN_ASSIGN_OR_RETURN(ITensor * vt, v.tensor(ctx));
+    KILN_ASSIGN_OR_RETURN(ITensor * zero, ctx.constant(ConstValue::vector({0})));
+    KILN_ASSIGN_OR_RETURN(
+        ITensor * neg,
+        ctx.out(ctx.net().addElementWise(*vt, *zero, ElementWiseOperation::kLESS), "addElementWise"));
+    KILN_ASSIGN_OR_RETURN(ITensor * a, ifNegative.tensor(ctx));
+    KILN_ASSIGN_OR_RETURN(ITensor * b, otherwise.tensor(ctx));
+    KILN_ASSIGN_OR_RETURN(ITensor * r, ctx.out(ctx.net().addSelect(*neg, *a, *b), "addSelect"));
+    return ShapeTensor::dynamic(r, std::move(elems), scalar);
+}
+
+StatusOr<ShapeTensor> scatterShape(ImportContext& ctx, const ShapeTensor& data, const ShapeTensor& indices,
+                                   const ShapeTensor& updates, const char* what) {
+    const int64_t n = data.size();
+    if (indices.size() != updates.size())
+        return internalError("scatterShape: " + std::to_string(indices.size()) + " indices for " +
+                             std::to_string(updates.size()) + " updates");
+    if (indices.size() == 0) return data;
+    if (data.isScalar() || n == 0)
+        return internalError("scatterShape: the data must be a non-empty vector, got " + std::to_string(n) +
+                             (data.isScalar() ? " (a scalar)" : " elements"));
+    std::vector<PartialElement> elems(static_cast<size_t>(n));  // unknown unless every index is known
+    if (indices.allKnown()) {
+        elems = data.elements();
+        for (int64_t i = 0; i < indices.size(); ++i) {
+            const int64_t j = *indices.at(i);
+            if (j < -n || j >= n)
+                return invalidArgument(std::string(what) + " " + std::to_string(j) + " (entry " +
+                                       std::to_string(i) + ") is out of range for rank " + std::to_string(n) +
+                                       " (expected " + std::to_string(-n) + ".." + std::to_string(n - 1) +
+                                       ")");
+            elems[static_cast<size_t>(j < 0 ? j + n : j)] = updates.at(i);
+        }
+        if (allKnownElements(elems)) return ShapeTensor::known(knownValues(elems));
+    }
+    KILN_ASSIGN_OR_RETURN(ITensor * d, data.tensor(ctx));
+    KILN_ASSIGN_OR_RETURN(ITensor * idx, vectorTensor(ctx, indices));
+    KILN_ASSIGN_OR_RETURN(ITensor * upd, vectorTensor(ctx, updates));
+    IScatterLayer* l = ctx.net().addScatter(*d, *idx, *upd, ScatterMode::kELEMENT);
+    KILN_ASSIGN_OR_RETURN(l, ctx.check(l, "addScatter"));
+    l->setAxis(0);
+    return ShapeTensor::dynamic(l->getOutput(0), std::move(elems));
+}
+
+StatusOr<ShapeTensor> gatherShapeAt(ImportContext& ctx, const ShapeTensor& s, const ShapeTensor& indices) {
+    if (indices.allKnown()) {
+        std::vector<int64_t> idx = indices.values();
+        for (int64_t& j : idx) j = j < 0 ? j + s.size() : j;
+        return gatherShape(ctx, s, idx);
+    }
+    std::vector<PartialElement> elems(static_cast<size_t>(indices.size()));
+    for (int64_t i = 0; i < indices.size(); ++i) {
+        const PartialElement j = indices.at(i);
+        if (j && *j >= -s.size() && *j < s.size())
+            elems[static_cast<size_t>(i)] = s.at(*j < 0 ? *j + s.size() : *j);
+    }
+    KILN_ASSIGN_OR_RETURN(ITensor * src, vectorTensor(ctx, s));
+    KILN_ASSIGN_OR_RETURN(ITensor * idx, vectorTensor(ctx, indices));
+    KILN_ASSIGN_OR_RETURN(ITensor * g, ctx.out(ctx.net().addGather(*src, *idx, 0), "addGather"));
+    return ShapeTensor::dynamic(g, std::move(elems));
+}
+
+StatusOr<ShapeTensor> exclusiveCumSum(ImportContext& ctx, const ShapeTensor& s) {
+    std::vector<PartialElement> elems;
+    PartialElement sum = int64_t{0};
+    for (const auto& e : s.elements()) {
+        elems.push_back(sum);
+        sum = applyIntOp(ElementWiseOperation::kSUM, sum, e);
+    }
+    if (allKnownElements(elems)) return ShapeTensor::known(knownValues(elems));
+    KILN_ASSIGN_OR_RETURN(ITensor * t, vectorTensor(ctx, s));
+    KILN_ASSIGN_OR_RETURN(ITensor * axis, ctx.constant(ConstValue::fromInts(DataType::kINT64, Dims{}, {0})));
+    KILN_ASSIGN_OR_RETURN(
+        ITensor * c,
+        ctx.out(ctx.net().addCumulative(*t, *axis, CumulativeOperation::kSUM, true, false), "addCumulative"));
+    return ShapeTensor::dynamic(c, std::move(elems));
 }
 
 StatusOr<ITensor*> reshapeTo(ImportContext& ctx, ITensor* x, const ShapeTensor& dims) {

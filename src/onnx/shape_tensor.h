@@ -1,8 +1,9 @@
 // ShapeTensor: a small int64 vector (a shape, a list of starts or sizes) used by importers for shape
 // arithmetic. Elements known at import time are computed on the host; only when some element depends on
-// a run-time dimension are layers (Shape, Gather, Concatenation, ElementWise, Reduce) added, and those
-// carry along the elements that are known. So a static model gets constants only, and a model with a
-// dynamic batch gets run-time arithmetic for the batch dimension alone.
+// a run-time dimension or a run-time parameter are layers (Shape, Gather, Concatenation, ElementWise,
+// Reduce, Select, Scatter, Cumulative) added, and those carry along the elements that are known. So a
+// static model gets constants only, and a model with a dynamic batch gets run-time arithmetic for the
+// batch dimension alone.
 #pragma once
 
 #include <cstdint>
@@ -61,6 +62,20 @@ StatusOr<ShapeTensor> shapeBinary(ImportContext& ctx, const ShapeTensor& a, cons
 StatusOr<ShapeTensor> shapeProduct(ImportContext& ctx, const ShapeTensor& s);
 /// Host evaluation of an int64 element-wise op; nullopt when undefined (division by zero) or unknown.
 PartialElement applyIntOp(ElementWiseOperation op, PartialElement a, PartialElement b);
+/// Per element: `ifNegative` where `v` < 0, else `otherwise` (a Select at run time). The three have one
+/// size, or size 1 to broadcast.
+StatusOr<ShapeTensor> selectWhereNegative(ImportContext& ctx, const ShapeTensor& v,
+                                          const ShapeTensor& ifNegative, const ShapeTensor& otherwise);
+/// `data` with element indices[i] replaced by updates[i] (ScatterElements on a vector): a negative index
+/// counts from the end, a repeated index keeps the last update. Known indices outside [-n, n) fail
+/// naming `what`; run-time ones fail when the shapes are resolved.
+StatusOr<ShapeTensor> scatterShape(ImportContext& ctx, const ShapeTensor& data, const ShapeTensor& indices,
+                                   const ShapeTensor& updates, const char* what);
+/// The elements of `s` at positions `indices` (a 1-D result), which may be known only at run time; a
+/// negative index counts from the end, as the Gather layer does.
+StatusOr<ShapeTensor> gatherShapeAt(ImportContext& ctx, const ShapeTensor& s, const ShapeTensor& indices);
+/// Element i is the sum of elements [0, i) of `s` (an exclusive cumulative sum).
+StatusOr<ShapeTensor> exclusiveCumSum(ImportContext& ctx, const ShapeTensor& s);
 
 /// Reshapes `x` to `dims` (actual extents; 0 means an empty dimension). Static when the dims are known,
 /// or all but one (which becomes -1); otherwise the dims are fed as a run-time shape tensor.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 namespace kiln::onnx {
 
@@ -133,6 +134,42 @@ StatusOr<ITensor*> squeezeTensor(ImportContext& ctx, ITensor* x, const std::vect
     KILN_ASSIGN_OR_RETURN(ShapeTensor shape, shapeOf(ctx, x));
     KILN_ASSIGN_OR_RETURN(ShapeTensor dims, gatherShape(ctx, shape, keep));
     return reshapeTo(ctx, x, dims);
+}
+
+StatusOr<ISliceLayer*> sliceLayer(ImportContext& ctx, ITensor* x, const ShapeTensor& start,
+                                  const ShapeTensor& size, const ShapeTensor& stride, SampleMode mode,
+                                  ITensor* fill) {
+    const int rank = x->getDimensions().nbDims;
+    if (start.size() != rank || size.size() != rank || stride.size() != rank)
+        return internalError("sliceLayer: start, size and stride have " + std::to_string(start.size()) +
+                             ", " + std::to_string(size.size()) + " and " + std::to_string(stride.size()) +
+                             " entries for an input of rank " + std::to_string(rank));
+    Dims zeros, ones;
+    zeros.nbDims = ones.nbDims = rank;
+    for (int i = 0; i < rank; ++i) {
+        zeros.d[i] = 0;
+        ones.d[i] = 1;
+    }
+    // Added as an empty slice, which is valid in any mode whatever the input, then given its real
+    // parameters: run-time ones only get values when the shapes are resolved.
+    ISliceLayer* s = ctx.net().addSlice(*x, zeros, zeros, ones);
+    KILN_ASSIGN_OR_RETURN(s, ctx.check(s, "addSlice"));
+    s->setMode(mode);
+    // Each parameter is an attribute when known, else the shape-tensor input in its slot.
+    using Setter = void (ISliceLayer::*)(Dims) noexcept;
+    const std::tuple<const ShapeTensor*, int32_t, Setter> params[] = {{&start, 1, &ISliceLayer::setStart},
+                                                                      {&size, 2, &ISliceLayer::setSize},
+                                                                      {&stride, 3, &ISliceLayer::setStride}};
+    for (const auto& [p, slot, setter] : params) {
+        if (p->allKnown()) {
+            (s->*setter)(makeDims(p->values()));
+            continue;
+        }
+        KILN_ASSIGN_OR_RETURN(ITensor * t, p->tensor(ctx));
+        s->setInput(slot, *t);
+    }
+    if (fill) s->setInput(4, *fill);
+    return s;
 }
 
 StatusOr<ITensor*> flattenTo2d(ImportContext& ctx, ITensor* x, int axis) {

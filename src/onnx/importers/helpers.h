@@ -48,6 +48,12 @@ StatusOr<ITensor*> transposeTo(ImportContext& ctx, ITensor* x, const std::vector
 StatusOr<ITensor*> unsqueezeTensor(ImportContext& ctx, ITensor* x, const std::vector<int>& axes);
 /// Removes the dims `axes` (normalized); they must be 1 where known.
 StatusOr<ITensor*> squeezeTensor(ImportContext& ctx, ITensor* x, const std::vector<int>& axes);
+/// A Slice layer reading x[start + i * stride] for i < size per dim, out-of-bounds reads handled by
+/// `mode`. Each parameter (a vector of x's rank) is an attribute when known and a shape-tensor input
+/// (slots 1..3) otherwise; `fill` (kFILL's value, may be null) is input 4.
+StatusOr<ISliceLayer*> sliceLayer(ImportContext& ctx, ITensor* x, const ShapeTensor& start,
+                                  const ShapeTensor& size, const ShapeTensor& stride,
+                                  SampleMode mode = SampleMode::kSTRICT_BOUNDS, ITensor* fill = nullptr);
 /// [d0 * ... * d(axis-1), d(axis) * ... * d(rank-1)].
 StatusOr<ITensor*> flattenTo2d(ImportContext& ctx, ITensor* x, int axis);
 

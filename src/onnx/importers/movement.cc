@@ -1,8 +1,11 @@
 // Importers for data movement: Transpose, Concat, Split, Slice, Gather, GatherElements, GatherND,
 // ScatterND, ScatterElements, Pad, DepthToSpace, SpaceToDepth. ONNX Slice semantics (negative indices,
-// clamping, INT_MAX ends, negative steps) are computed per sliced axis with ShapeTensor arithmetic: on
-// the host when the extents and bounds are known, as int64 layers otherwise.
+// clamping, INT_MAX ends, negative steps) are computed with ShapeTensor arithmetic: on the host when the
+// extents and parameters are known, as int64 layers otherwise (run-time starts, ends, axes, steps, split
+// sizes), which the runtime evaluates when the shapes are resolved. Pad with run-time pads, axes or value
+// becomes a Slice whose sample mode does the padding.
 #include <limits>
+#include <optional>
 
 #include "onnx/importers/helpers.h"
 
@@ -59,25 +62,8 @@ StatusOr<ITensor*> sliceAlong(ImportContext& ctx, ITensor* x, int axis, const Sh
         concatShapes(ctx,
                      {ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(axis), 0)), start,
                       ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(rank - axis - 1), 0))}));
-    Dims ones, zeros;
-    ones.nbDims = zeros.nbDims = rank;
-    for (int i = 0; i < rank; ++i) {
-        ones.d[i] = 1;
-        zeros.d[i] = 0;
-    }
-    // Run-time parts start as zeros: a zero size passes the layer's bounds check until the inputs are set.
-    Dims st = starts.allKnown() ? makeDims(starts.values()) : zeros;
-    Dims sz = size.allKnown() ? makeDims(size.values()) : zeros;
-    ISliceLayer* s = ctx.net().addSlice(*x, st, sz, ones);
-    KILN_ASSIGN_OR_RETURN(s, ctx.check(s, "addSlice"));
-    if (!starts.allKnown()) {
-        KILN_ASSIGN_OR_RETURN(ITensor * t, starts.tensor(ctx));
-        s->setInput(1, *t);
-    }
-    if (!size.allKnown()) {
-        KILN_ASSIGN_OR_RETURN(ITensor * t, size.tensor(ctx));
-        s->setInput(2, *t);
-    }
+    const ShapeTensor ones = ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(rank), 1));
+    KILN_ASSIGN_OR_RETURN(ISliceLayer * s, sliceLayer(ctx, x, starts, size, ones));
     return s->getOutput(0);
 }
 
@@ -87,30 +73,40 @@ Status importSplit(ImportContext& ctx, const OnnxNode& node, std::vector<Value>&
     const Dims d = x->getDimensions();
     KILN_ASSIGN_OR_RETURN(int64_t rawAxis, node.attrs().getInt("axis", 0));
     KILN_ASSIGN_OR_RETURN(int axis, normalizeAxis(rawAxis, d.nbDims, "axis"));
-    std::vector<int64_t> split;
+    std::optional<ShapeTensor> split;
     if (node.opset < 13) {
-        KILN_ASSIGN_OR_RETURN(split, node.attrs().getInts("split", std::vector<int64_t>{}));
+        KILN_ASSIGN_OR_RETURN(std::vector<int64_t> v, node.attrs().getInts("split", std::vector<int64_t>{}));
+        if (!v.empty()) split = ShapeTensor::known(v);
     } else if (hasInput(inputs, 1)) {
-        KILN_ASSIGN_OR_RETURN(const ConstValue* c, constantInput(node, inputs, 1, "split"));
-        split = c->toInts();
+        KILN_ASSIGN_OR_RETURN(split, toShapeTensor(ctx, inputs[1], "split (input 1)"));
     }
     const int n = node.nbOutputs();
-    if (!split.empty()) {
-        if (static_cast<int>(split.size()) != n)
-            return invalidArgument("split has " + std::to_string(split.size()) + " entries for " +
+    if (split) {
+        if (split->size() != n)
+            return invalidArgument("split has " + std::to_string(split->size()) + " entries for " +
                                    std::to_string(n) + " outputs");
-        int64_t offset = 0, total = 0;
-        for (int64_t s : split) total += s;
-        if (d.d[axis] >= 0 && total != d.d[axis])
-            return invalidArgument("split sizes sum to " + std::to_string(total) + " but axis " +
-                                   std::to_string(axis) + " of input " + toString(d) + " has extent " +
-                                   std::to_string(d.d[axis]));
+        if (split->allKnown()) {
+            int64_t total = 0;
+            for (int64_t s : split->values()) {
+                if (s < 0)
+                    return invalidArgument("split " + toString(makeDims(split->values())) +
+                                           " has a negative size " + std::to_string(s));
+                total += s;
+            }
+            if (d.d[axis] >= 0 && total != d.d[axis])
+                return invalidArgument("split sizes sum to " + std::to_string(total) + " but axis " +
+                                       std::to_string(axis) + " of input " + toString(d) + " has extent " +
+                                       std::to_string(d.d[axis]));
+        }
+        // Part i starts at the sum of the sizes before it. Sizes known only at run time are not checked
+        // against the extent here: a sum past it makes a slice read out of bounds, which fails when the
+        // shapes are resolved.
+        KILN_ASSIGN_OR_RETURN(ShapeTensor offsets, exclusiveCumSum(ctx, *split));
         for (int i = 0; i < n; ++i) {
-            KILN_ASSIGN_OR_RETURN(ITensor * y,
-                                  sliceAlong(ctx, x, axis, ShapeTensor::known({offset}),
-                                             ShapeTensor::known({split[static_cast<size_t>(i)]})));
+            KILN_ASSIGN_OR_RETURN(ShapeTensor start, sliceShape(ctx, offsets, i, i + 1));
+            KILN_ASSIGN_OR_RETURN(ShapeTensor len, sliceShape(ctx, *split, i, i + 1));
+            KILN_ASSIGN_OR_RETURN(ITensor * y, sliceAlong(ctx, x, axis, start, len));
             KILN_RETURN_IF_ERROR(setOutput(outputs, y, static_cast<size_t>(i)));
-            offset += split[static_cast<size_t>(i)];
         }
         return Status::ok();
     }
@@ -133,17 +129,14 @@ Status importSplit(ImportContext& ctx, const OnnxNode& node, std::vector<Value>&
     return Status::ok();
 }
 
-/// s if s >= 0 else s + d, for a one-element bound; decided at import time when s is known.
-StatusOr<ShapeTensor> wrapNegative(ImportContext& ctx, const ShapeTensor& s, const ShapeTensor& d) {
-    if (s.at(0))
-        return *s.at(0) < 0 ? shapeBinary(ctx, s, d, ElementWiseOperation::kSUM) : StatusOr<ShapeTensor>(s);
-    KILN_ASSIGN_OR_RETURN(ITensor * st, s.tensor(ctx));
-    KILN_ASSIGN_OR_RETURN(ShapeTensor sum, shapeBinary(ctx, s, d, ElementWiseOperation::kSUM));
-    KILN_ASSIGN_OR_RETURN(ITensor * sumT, sum.tensor(ctx));
-    KILN_ASSIGN_OR_RETURN(ITensor * zero, ctx.constant(ConstValue::vector({0})));
-    KILN_ASSIGN_OR_RETURN(ITensor * neg, elementwise(ctx, st, zero, ElementWiseOperation::kLESS));
-    KILN_ASSIGN_OR_RETURN(ITensor * r, ctx.out(ctx.net().addSelect(*neg, *sumT, *st), "addSelect"));
-    return ShapeTensor::dynamic(r, {std::nullopt});
+/// v + d where v < 0, else v (ONNX's negative indices), element-wise. The addition is only made when
+/// some element may be negative, so known non-negative bounds on dynamic dims add no layers.
+StatusOr<ShapeTensor> wrapNegative(ImportContext& ctx, const ShapeTensor& v, const ShapeTensor& d) {
+    bool maybeNegative = false;
+    for (const auto& e : v.elements()) maybeNegative = maybeNegative || !e || *e < 0;
+    if (!maybeNegative) return v;
+    KILN_ASSIGN_OR_RETURN(ShapeTensor sum, shapeBinary(ctx, v, d, ElementWiseOperation::kSUM));
+    return selectWhereNegative(ctx, v, sum, v);
 }
 
 StatusOr<ShapeTensor> clampTo(ImportContext& ctx, const ShapeTensor& v, const ShapeTensor& lo,
@@ -152,114 +145,100 @@ StatusOr<ShapeTensor> clampTo(ImportContext& ctx, const ShapeTensor& v, const Sh
     return shapeBinary(ctx, a, hi, ElementWiseOperation::kMIN);
 }
 
-/// One bound vector (starts or ends) from an attribute or input, as int64 per listed axis.
-StatusOr<ShapeTensor> sliceBounds(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
-                                  int index, const char* name) {
+/// Starts, ends, axes or steps of Slice: an attribute before opset 10, an input from opset 10. An absent
+/// one is `fallback`, or an error when there is none (starts and ends are required).
+StatusOr<ShapeTensor> sliceParam(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
+                                 int index, const char* name, const std::vector<int64_t>* fallback) {
     if (node.opset < 10) {
+        if (fallback && !node.attrs().has(name)) return ShapeTensor::known(*fallback);
         KILN_ASSIGN_OR_RETURN(std::vector<int64_t> v, node.attrs().getInts(name));
         return ShapeTensor::known(v);
     }
-    if (!hasInput(inputs, index))
+    if (!hasInput(inputs, index)) {
+        if (fallback) return ShapeTensor::known(*fallback);
         return invalidArgument(std::string(name) + " (input " + std::to_string(index) + ") is required");
-    return toShapeTensor(ctx, inputs[static_cast<size_t>(index)], name);
+    }
+    const std::string what = std::string(name) + " (input " + std::to_string(index) + ")";
+    KILN_ASSIGN_OR_RETURN(ShapeTensor v,
+                          toShapeTensor(ctx, inputs[static_cast<size_t>(index)], what.c_str()));
+    if (v.isScalar()) return invalidArgument(what + " must be 1-D, got a scalar");
+    return v;
 }
 
+/// ONNX Slice. The arithmetic runs on vectors with one entry per listed axis (the k of starts/ends/axes/
+/// steps), then scatters them into rank-long start/size/stride vectors whose other dims read everything.
+/// Known entries fold on the host; axes, steps or bounds known only at run time become int64 layers that
+/// the runtime evaluates when the shapes are resolved.
 Status importSlice(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
                    std::vector<Value>& outputs) {
+    using E = ElementWiseOperation;
     KILN_ASSIGN_OR_RETURN(ITensor * x, inputTensor(ctx, node, inputs, 0));
     const int rank = x->getDimensions().nbDims;
-    KILN_ASSIGN_OR_RETURN(ShapeTensor starts, sliceBounds(ctx, node, inputs, 1, "starts"));
-    KILN_ASSIGN_OR_RETURN(ShapeTensor ends, sliceBounds(ctx, node, inputs, 2, "ends"));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor starts, sliceParam(ctx, node, inputs, 1, "starts", nullptr));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor ends, sliceParam(ctx, node, inputs, 2, "ends", nullptr));
     const int64_t k = starts.size();
-    if (ends.size() != k)
-        return invalidArgument("starts has " + std::to_string(k) + " entries, ends " +
-                               std::to_string(ends.size()));
-    std::vector<int64_t> axes64, steps(static_cast<size_t>(k), 1);
-    for (int64_t i = 0; i < k; ++i) axes64.push_back(i);
-    if (node.opset < 10) {
-        KILN_ASSIGN_OR_RETURN(axes64, node.attrs().getInts("axes", axes64));
-    } else {
-        if (hasInput(inputs, 3)) {
-            KILN_ASSIGN_OR_RETURN(const ConstValue* c, constantInput(node, inputs, 3, "axes"));
-            axes64 = c->toInts();
-        }
-        if (hasInput(inputs, 4)) {
-            KILN_ASSIGN_OR_RETURN(const ConstValue* c, constantInput(node, inputs, 4, "steps"));
-            steps = c->toInts();
-        }
-    }
-    if (static_cast<int64_t>(axes64.size()) != k || static_cast<int64_t>(steps.size()) != k)
+    std::vector<int64_t> iota, ones(static_cast<size_t>(k), 1);
+    for (int64_t i = 0; i < k; ++i) iota.push_back(i);
+    KILN_ASSIGN_OR_RETURN(ShapeTensor axes, sliceParam(ctx, node, inputs, 3, "axes", &iota));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor steps, sliceParam(ctx, node, inputs, 4, "steps", &ones));
+    if (ends.size() != k || axes.size() != k || steps.size() != k)
         return invalidArgument("starts, ends, axes and steps must have one length; got " + std::to_string(k) +
-                               ", " + std::to_string(ends.size()) + ", " + std::to_string(axes64.size()) +
+                               ", " + std::to_string(ends.size()) + ", " + std::to_string(axes.size()) +
                                ", " + std::to_string(steps.size()));
-    KILN_ASSIGN_OR_RETURN(std::vector<int> axes, normalizeAxes(axes64, rank, "axes"));
+    if (axes.allKnown()) {  // checked now; run-time axes are checked by the Gather/Scatter reading them
+        KILN_ASSIGN_OR_RETURN(std::vector<int> a, normalizeAxes(axes.values(), rank, "axes"));
+        axes = ShapeTensor::known(std::vector<int64_t>(a.begin(), a.end()));
+    }
+    for (int64_t j = 0; j < k; ++j)
+        if (steps.at(j) && *steps.at(j) == 0)
+            return invalidArgument("steps must not be 0 (entry " + std::to_string(j) + ")");
     KILN_ASSIGN_OR_RETURN(ShapeTensor shape, shapeOf(ctx, x));
-    std::vector<ShapeTensor> startParts, sizeParts;
-    std::vector<int64_t> strides(static_cast<size_t>(rank), 1);
-    for (int dim = 0; dim < rank; ++dim) {
-        KILN_ASSIGN_OR_RETURN(ShapeTensor d, sliceShape(ctx, shape, dim, dim + 1));
-        auto it = std::find(axes.begin(), axes.end(), dim);
-        if (it == axes.end()) {
-            startParts.push_back(ShapeTensor::known({0}));
-            sizeParts.push_back(d);
-            continue;
-        }
-        const int64_t j = it - axes.begin();
-        const int64_t step = steps[static_cast<size_t>(j)];
-        if (step == 0) return invalidArgument("steps must not be 0 (axis " + std::to_string(dim) + ")");
-        strides[static_cast<size_t>(dim)] = step;
-        KILN_ASSIGN_OR_RETURN(ShapeTensor s0, sliceShape(ctx, starts, j, j + 1));
-        KILN_ASSIGN_OR_RETURN(ShapeTensor e0, sliceShape(ctx, ends, j, j + 1));
-        // INT64 extremes stand for "to the end": clamp them before arithmetic can overflow.
-        auto tame = [&](const ShapeTensor& v) -> StatusOr<ShapeTensor> {
-            if (v.at(0)) {
-                const int64_t big = int64_t{1} << 62;
-                return ShapeTensor::known({std::clamp<int64_t>(*v.at(0), -big, big)});
-            }
-            return v;
-        };
-        KILN_ASSIGN_OR_RETURN(s0, tame(s0));
-        KILN_ASSIGN_OR_RETURN(e0, tame(e0));
-        KILN_ASSIGN_OR_RETURN(ShapeTensor s, wrapNegative(ctx, s0, d));
-        KILN_ASSIGN_OR_RETURN(ShapeTensor e, wrapNegative(ctx, e0, d));
-        KILN_ASSIGN_OR_RETURN(ShapeTensor dm1,
-                              shapeBinary(ctx, d, ShapeTensor::known({1}), ElementWiseOperation::kSUB));
-        if (step > 0) {
-            KILN_ASSIGN_OR_RETURN(s, clampTo(ctx, s, ShapeTensor::known({0}), d));
-            KILN_ASSIGN_OR_RETURN(e, clampTo(ctx, e, ShapeTensor::known({0}), d));
-        } else {
-            KILN_ASSIGN_OR_RETURN(s, clampTo(ctx, s, ShapeTensor::known({0}), dm1));
-            KILN_ASSIGN_OR_RETURN(e, clampTo(ctx, e, ShapeTensor::known({-1}), dm1));
-        }
-        // size = max(0, ceil((e - s) / step)) = max(0, -floor((s - e) / step)).
-        KILN_ASSIGN_OR_RETURN(ShapeTensor diff, shapeBinary(ctx, s, e, ElementWiseOperation::kSUB));
-        KILN_ASSIGN_OR_RETURN(ShapeTensor q, shapeBinary(ctx, diff, ShapeTensor::known({step}),
-                                                         ElementWiseOperation::kFLOOR_DIV));
-        KILN_ASSIGN_OR_RETURN(ShapeTensor negq,
-                              shapeBinary(ctx, q, ShapeTensor::known({-1}), ElementWiseOperation::kPROD));
-        KILN_ASSIGN_OR_RETURN(ShapeTensor size,
-                              shapeBinary(ctx, negq, ShapeTensor::known({0}), ElementWiseOperation::kMAX));
-        // An empty slice may start anywhere; 0 keeps the layer's bounds check happy.
-        if (size.at(0) && *size.at(0) == 0) s = ShapeTensor::known({0});
-        startParts.push_back(s);
-        sizeParts.push_back(size);
+    KILN_ASSIGN_OR_RETURN(ShapeTensor d, gatherShapeAt(ctx, shape, axes));
+    // INT64 extremes stand for "to the end": clamp them before arithmetic can overflow.
+    const int64_t big = int64_t{1} << 62;
+    KILN_ASSIGN_OR_RETURN(starts,
+                          clampTo(ctx, starts, ShapeTensor::known({-big}), ShapeTensor::known({big})));
+    KILN_ASSIGN_OR_RETURN(ends, clampTo(ctx, ends, ShapeTensor::known({-big}), ShapeTensor::known({big})));
+    // neg is 1 for a negative step, else 0: (1 - sign(step)) / 2, in integers without a bool.
+    KILN_ASSIGN_OR_RETURN(ShapeTensor sign,
+                          clampTo(ctx, steps, ShapeTensor::known({-1}), ShapeTensor::known({1})));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor oneMinus, shapeBinary(ctx, ShapeTensor::known({1}), sign, E::kSUB));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor neg,
+                          shapeBinary(ctx, oneMinus, ShapeTensor::known({2}), E::kFLOOR_DIV));
+    // Clamping: [0, d] for both bounds with a positive step; [0, d-1] for the start and [-1, d-1] for the
+    // end with a negative one.
+    KILN_ASSIGN_OR_RETURN(ShapeTensor hi, shapeBinary(ctx, d, neg, E::kSUB));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor endLo, shapeBinary(ctx, ShapeTensor::known({0}), neg, E::kSUB));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor s, wrapNegative(ctx, starts, d));
+    KILN_ASSIGN_OR_RETURN(s, clampTo(ctx, s, ShapeTensor::known({0}), hi));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor e, wrapNegative(ctx, ends, d));
+    KILN_ASSIGN_OR_RETURN(e, clampTo(ctx, e, endLo, hi));
+    // size = max(0, ceil((e - s) / step)) = max(0, -floor((s - e) / step)).
+    KILN_ASSIGN_OR_RETURN(ShapeTensor diff, shapeBinary(ctx, s, e, E::kSUB));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor q, shapeBinary(ctx, diff, steps, E::kFLOOR_DIV));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor negq, shapeBinary(ctx, ShapeTensor::known({0}), q, E::kSUB));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor size, shapeBinary(ctx, negq, ShapeTensor::known({0}), E::kMAX));
+    if (!steps.allKnown()) {
+        // A run-time step of 0 makes the size -1 (1 - sign^2 is 1 only then), which the Slice rejects when
+        // the shapes are resolved, instead of silently producing an empty slice.
+        KILN_ASSIGN_OR_RETURN(ShapeTensor sq, shapeBinary(ctx, sign, sign, E::kPROD));
+        KILN_ASSIGN_OR_RETURN(ShapeTensor zeroStep, shapeBinary(ctx, ShapeTensor::known({1}), sq, E::kSUB));
+        KILN_ASSIGN_OR_RETURN(size, shapeBinary(ctx, size, zeroStep, E::kSUB));
     }
-    KILN_ASSIGN_OR_RETURN(ShapeTensor start, concatShapes(ctx, startParts));
-    KILN_ASSIGN_OR_RETURN(ShapeTensor size, concatShapes(ctx, sizeParts));
-    Dims zeros;
-    zeros.nbDims = rank;
-    for (int i = 0; i < rank; ++i) zeros.d[i] = 0;
-    ISliceLayer* l = ctx.net().addSlice(*x, start.allKnown() ? makeDims(start.values()) : zeros,
-                                        size.allKnown() ? makeDims(size.values()) : zeros, makeDims(strides));
-    KILN_ASSIGN_OR_RETURN(l, ctx.check(l, "addSlice"));
-    if (!start.allKnown()) {
-        KILN_ASSIGN_OR_RETURN(ITensor * t, start.tensor(ctx));
-        l->setInput(1, *t);
+    // An empty slice may start anywhere; 0 keeps the parameters tidy when they are attributes.
+    if (s.allKnown() && size.allKnown()) {
+        std::vector<int64_t> sv = s.values();
+        for (int64_t j = 0; j < k; ++j)
+            if (size.values()[static_cast<size_t>(j)] == 0) sv[static_cast<size_t>(j)] = 0;
+        s = ShapeTensor::known(sv);
     }
-    if (!size.allKnown()) {
-        KILN_ASSIGN_OR_RETURN(ITensor * t, size.tensor(ctx));
-        l->setInput(2, *t);
-    }
+    const auto filled = [&](int64_t v) {
+        return ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(rank), v));
+    };
+    KILN_ASSIGN_OR_RETURN(ShapeTensor start, scatterShape(ctx, filled(0), axes, s, "axes"));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor extent, scatterShape(ctx, shape, axes, size, "axes"));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor stride, scatterShape(ctx, filled(1), axes, steps, "axes"));
+    KILN_ASSIGN_OR_RETURN(ISliceLayer * l, sliceLayer(ctx, x, start, extent, stride));
     return setOutput(outputs, l->getOutput(0));
 }
 
@@ -345,40 +324,101 @@ Status checkPad(const OnnxNode& node) {
     return padMode(node).status();
 }
 
+/// The Slice mode that reads what ONNX Pad's mode writes: Slice's out-of-bounds rules are exactly the
+/// padding rules (kREFLECT mirrors about the edge elements without repeating them, as ONNX reflect does).
+SampleMode padSampleMode(PaddingFillMode mode) {
+    switch (mode) {
+        case PaddingFillMode::kCONSTANT:
+            return SampleMode::kFILL;
+        case PaddingFillMode::kREFLECT:
+            return SampleMode::kREFLECT;
+        case PaddingFillMode::kEDGE:
+            return SampleMode::kCLAMP;
+        case PaddingFillMode::kWRAP:
+            return SampleMode::kWRAP;
+    }
+    return SampleMode::kFILL;
+}
+
+/// Pad with pads (or axes, or the constant value) known only at run time: a Slice starting at -pre with
+/// size d + pre + post, whose sample mode produces the padding. The Padding layer takes its pads as
+/// attributes only; the Slice already takes start and size as shape-tensor inputs and the fill value as
+/// a data input, so no IR op needs new inputs. Negative pads crop, as in ONNX.
+Status padBySlice(ImportContext& ctx, ITensor* x, const ShapeTensor& pads, const ShapeTensor& axes,
+                  PaddingFillMode mode, ITensor* fill, std::vector<Value>& outputs) {
+    using E = ElementWiseOperation;
+    const int64_t rank = x->getDimensions().nbDims, k = axes.size();
+    KILN_ASSIGN_OR_RETURN(ShapeTensor shape, shapeOf(ctx, x));
+    const ShapeTensor zeros = ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(rank), 0));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor preK, sliceShape(ctx, pads, 0, k));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor postK, sliceShape(ctx, pads, k, 2 * k));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor pre, scatterShape(ctx, zeros, axes, preK, "axes"));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor post, scatterShape(ctx, zeros, axes, postK, "axes"));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor start, shapeBinary(ctx, ShapeTensor::known({0}), pre, E::kSUB));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor grown, shapeBinary(ctx, shape, pre, E::kSUM));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor size, shapeBinary(ctx, grown, post, E::kSUM));
+    const ShapeTensor ones = ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(rank), 1));
+    KILN_ASSIGN_OR_RETURN(ISliceLayer * l, sliceLayer(ctx, x, start, size, ones, padSampleMode(mode), fill));
+    return setOutput(outputs, l->getOutput(0));
+}
+
 Status importPad(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
                  std::vector<Value>& outputs) {
     KILN_ASSIGN_OR_RETURN(PaddingFillMode mode, padMode(node));
     KILN_ASSIGN_OR_RETURN(ITensor * x, inputTensor(ctx, node, inputs, 0));
     const int rank = x->getDimensions().nbDims;
-    std::vector<int64_t> pads;
+    std::vector<int64_t> all;
+    for (int i = 0; i < rank; ++i) all.push_back(i);
+    ShapeTensor pads, axes = ShapeTensor::known(all);
     double value = 0.0;
-    std::vector<int> axes;
-    for (int i = 0; i < rank; ++i) axes.push_back(i);
+    ITensor* fill = nullptr;  // a constant value known only at run time
     if (node.opset < 11) {
-        KILN_ASSIGN_OR_RETURN(pads, node.attrs().getInts("pads"));
+        KILN_ASSIGN_OR_RETURN(std::vector<int64_t> p, node.attrs().getInts("pads"));
+        pads = ShapeTensor::known(p);
         KILN_ASSIGN_OR_RETURN(float v, node.attrs().getFloat("value", 0.0f));
         value = v;
     } else {
-        KILN_ASSIGN_OR_RETURN(const ConstValue* p, constantInput(node, inputs, 1, "pads"));
-        pads = p->toInts();
-        if (hasInput(inputs, 2)) {
-            KILN_ASSIGN_OR_RETURN(const ConstValue* v, constantInput(node, inputs, 2, "constant_value"));
-            if (v->count() > 0) value = v->at(0);
+        if (!hasInput(inputs, 1)) return invalidArgument("pads (input 1) is required");
+        KILN_ASSIGN_OR_RETURN(pads, toShapeTensor(ctx, inputs[1], "pads (input 1)"));
+        // The value only matters in constant mode (ONNX ignores it otherwise).
+        if (hasInput(inputs, 2) && mode == PaddingFillMode::kCONSTANT) {
+            const Value& v = inputs[2];
+            if (volume(v.dims()) > 1)
+                return invalidArgument("constant_value (input 2) must hold one element, got shape " +
+                                       toString(v.dims()));
+            if (v.isConstant()) {
+                if (v.constant->count() > 0) value = v.constant->at(0);
+            } else {
+                KILN_ASSIGN_OR_RETURN(fill, inputTensor(ctx, node, inputs, 2));
+            }
         }
         if (hasInput(inputs, 3)) {
-            KILN_ASSIGN_OR_RETURN(const ConstValue* a, constantInput(node, inputs, 3, "axes"));
-            KILN_ASSIGN_OR_RETURN(axes, normalizeAxes(a->toInts(), rank, "axes"));
+            KILN_ASSIGN_OR_RETURN(axes, toShapeTensor(ctx, inputs[3], "axes (input 3)"));
+            if (axes.allKnown()) {
+                KILN_ASSIGN_OR_RETURN(std::vector<int> a, normalizeAxes(axes.values(), rank, "axes"));
+                axes = ShapeTensor::known(std::vector<int64_t>(a.begin(), a.end()));
+            }
         }
     }
     if (pads.size() != 2 * axes.size())
         return invalidArgument("pads has " + std::to_string(pads.size()) + " values, expected " +
                                std::to_string(2 * axes.size()) + " (begin and end for each padded axis)");
+    if (!pads.allKnown() || !axes.allKnown() || fill) {
+        if (fill) {  // Slice's fill value (input 4) takes the data's type, as the Padding value does
+            KILN_ASSIGN_OR_RETURN(fill, castTo(ctx, fill, x->getType()));
+        }
+        if (mode == PaddingFillMode::kCONSTANT && !fill && value != 0.0) {
+            KILN_ASSIGN_OR_RETURN(fill, ctx.constant(ConstValue::fromDoubles(x->getType(), Dims{}, {value})));
+        }
+        return padBySlice(ctx, x, pads, axes, mode, fill, outputs);
+    }
+    const std::vector<int64_t> p = pads.values(), a = axes.values();
     Dims pre, post;
     pre.nbDims = post.nbDims = rank;
     for (int i = 0; i < rank; ++i) pre.d[i] = post.d[i] = 0;
-    for (size_t j = 0; j < axes.size(); ++j) {
-        pre.d[axes[j]] = pads[j];
-        post.d[axes[j]] = pads[j + axes.size()];
+    for (size_t j = 0; j < a.size(); ++j) {
+        pre.d[a[j]] = p[j];
+        post.d[a[j]] = p[j + a.size()];
     }
     IPaddingLayer* l = ctx.net().addPaddingNd(*x, pre, post);
     KILN_ASSIGN_OR_RETURN(l, ctx.check(l, "addPaddingNd"));

@@ -1,8 +1,10 @@
 // Importers for shape handling and constants: Shape, Size, Reshape, Flatten, Squeeze, Unsqueeze,
 // Expand, Tile, ConstantOfShape, Range, Constant, Identity, Dropout, Cast, CastLike. Shape arithmetic
-// goes through ShapeTensor, so static extents stay constants and only run-time dims become layers.
+// goes through ShapeTensor, so static extents stay constants and only run-time dims become layers;
+// Squeeze/Unsqueeze axes known only at run time become a run-time target shape for the reshape.
 // Expand and Tile are slices: Expand reads each broadcast dim with stride 0, Tile wraps around.
 #include <cmath>
+#include <optional>
 
 #include "onnx/importers/helpers.h"
 #include "onnx/tensor_proto.h"
@@ -87,27 +89,92 @@ Status importFlatten(ImportContext& ctx, const OnnxNode& node, std::vector<Value
     return setOutput(outputs, y);
 }
 
-/// Axes of Squeeze/Unsqueeze: the attribute before opset 13, input 1 from opset 13 (must be constant).
-StatusOr<std::optional<std::vector<int64_t>>> squeezeAxes(const OnnxNode& node,
-                                                          const std::vector<Value>& inputs) {
+/// Axes of Squeeze/Unsqueeze: the attribute before opset 13, input 1 from opset 13 (possibly known only
+/// at run time); nullopt when there are none.
+StatusOr<std::optional<ShapeTensor>> squeezeAxes(ImportContext& ctx, const OnnxNode& node,
+                                                 const std::vector<Value>& inputs) {
     if (node.opset < 13) {
-        if (!node.attrs().has("axes")) return std::optional<std::vector<int64_t>>();
+        if (!node.attrs().has("axes")) return std::optional<ShapeTensor>();
         KILN_ASSIGN_OR_RETURN(std::vector<int64_t> a, node.attrs().getInts("axes"));
-        return std::optional<std::vector<int64_t>>(a);
+        return std::optional<ShapeTensor>(ShapeTensor::known(a));
     }
-    if (!hasInput(inputs, 1)) return std::optional<std::vector<int64_t>>();
-    KILN_ASSIGN_OR_RETURN(const ConstValue* c, constantInput(node, inputs, 1, "axes"));
-    return std::optional<std::vector<int64_t>>(c->toInts());
+    if (!hasInput(inputs, 1)) return std::optional<ShapeTensor>();
+    KILN_ASSIGN_OR_RETURN(ShapeTensor a, toShapeTensor(ctx, inputs[1], "axes (input 1)"));
+    return std::optional<ShapeTensor>(a);
+}
+
+ShapeTensor iotaShape(int64_t n) {
+    std::vector<int64_t> v;
+    for (int64_t i = 0; i < n; ++i) v.push_back(i);
+    return ShapeTensor::known(v);
+}
+
+/// For a vector of n: 1 at the positions listed in `axes` (negative ones count from the end), else 0.
+StatusOr<ShapeTensor> axisMask(ImportContext& ctx, const ShapeTensor& axes, int64_t n) {
+    return scatterShape(ctx, ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(n), 0)), axes,
+                        ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(axes.size()), 1)),
+                        "axes");
+}
+
+/// Squeeze with axes known only at run time. The output rank is r - k; kept dim p moves to position
+/// p - (number of squeezed axes before p), squeezed dims go to a spare slot past the end that is then
+/// dropped. A squeezed dim that is not 1 changes the element count, which the reshape rejects when the
+/// shapes are resolved; an axis out of range fails in the Scatter then too.
+StatusOr<ITensor*> squeezeAtRunTime(ImportContext& ctx, ITensor* x, const ShapeTensor& axes) {
+    using E = ElementWiseOperation;
+    const int64_t r = x->getDimensions().nbDims, k = axes.size(), n = r - k;
+    if (k > r)
+        return invalidArgument("axes has " + std::to_string(k) + " entries, more than the rank " +
+                               std::to_string(r) + " of the input " + toString(x->getDimensions()));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor shape, shapeOf(ctx, x));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor mask, axisMask(ctx, axes, r));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor before, exclusiveCumSum(ctx, mask));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor pos, shapeBinary(ctx, iotaShape(r), before, E::kSUB));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor keep, shapeBinary(ctx, ShapeTensor::known({1}), mask, E::kSUB));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor keptPos, shapeBinary(ctx, pos, keep, E::kPROD));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor spare, shapeBinary(ctx, mask, ShapeTensor::known({n}), E::kPROD));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor target, shapeBinary(ctx, keptPos, spare, E::kSUM));
+    KILN_ASSIGN_OR_RETURN(
+        ShapeTensor placed,
+        scatterShape(ctx, ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(n + 1), 0)), target,
+                     shape, "squeezed position"));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor dims, sliceShape(ctx, placed, 0, n));
+    return reshapeTo(ctx, x, dims);
+}
+
+/// Unsqueeze with axes known only at run time: output dim p is 1 where p is listed, else input dim
+/// p - (number of listed axes before p). Repeated or out-of-range axes leave too few 1s, so the last
+/// input dim read is past the end, which the Gather rejects when the shapes are resolved.
+StatusOr<ITensor*> unsqueezeAtRunTime(ImportContext& ctx, ITensor* x, const ShapeTensor& axes) {
+    using E = ElementWiseOperation;
+    const int64_t r = x->getDimensions().nbDims, n = r + axes.size();
+    KILN_ASSIGN_OR_RETURN(ShapeTensor mask, axisMask(ctx, axes, n));
+    // A scalar's output dims are all inserted 1s: the mask itself, whose 0s (repeated axes) make the
+    // element count 0, which the reshape rejects.
+    if (r == 0) return reshapeTo(ctx, x, mask);
+    KILN_ASSIGN_OR_RETURN(ShapeTensor shape, shapeOf(ctx, x));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor before, exclusiveCumSum(ctx, mask));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor pos, shapeBinary(ctx, iotaShape(n), before, E::kSUB));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor keep, shapeBinary(ctx, ShapeTensor::known({1}), mask, E::kSUB));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor source, shapeBinary(ctx, pos, keep, E::kPROD));  // 0 where inserted
+    KILN_ASSIGN_OR_RETURN(ShapeTensor read, gatherShapeAt(ctx, shape, source));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor kept, shapeBinary(ctx, read, keep, E::kPROD));
+    KILN_ASSIGN_OR_RETURN(ShapeTensor dims, shapeBinary(ctx, kept, mask, E::kSUM));
+    return reshapeTo(ctx, x, dims);
 }
 
 Status importSqueeze(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
                      std::vector<Value>& outputs) {
     KILN_ASSIGN_OR_RETURN(ITensor * x, inputTensor(ctx, node, inputs, 0));
     const Dims d = x->getDimensions();
-    KILN_ASSIGN_OR_RETURN(auto rawAxes, squeezeAxes(node, inputs));
+    KILN_ASSIGN_OR_RETURN(auto rawAxes, squeezeAxes(ctx, node, inputs));
+    if (rawAxes && !rawAxes->allKnown()) {
+        KILN_ASSIGN_OR_RETURN(ITensor * y, squeezeAtRunTime(ctx, x, *rawAxes));
+        return setOutput(outputs, y);
+    }
     std::vector<int> axes;
     if (rawAxes) {
-        KILN_ASSIGN_OR_RETURN(axes, normalizeAxes(*rawAxes, d.nbDims, "axes"));
+        KILN_ASSIGN_OR_RETURN(axes, normalizeAxes(rawAxes->values(), d.nbDims, "axes"));
     } else {
         for (int i = 0; i < d.nbDims; ++i) {
             if (d.d[i] < 0)
@@ -124,13 +191,17 @@ Status importSqueeze(ImportContext& ctx, const OnnxNode& node, std::vector<Value
 Status importUnsqueeze(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
                        std::vector<Value>& outputs) {
     KILN_ASSIGN_OR_RETURN(ITensor * x, inputTensor(ctx, node, inputs, 0));
-    KILN_ASSIGN_OR_RETURN(auto rawAxes, squeezeAxes(node, inputs));
+    KILN_ASSIGN_OR_RETURN(auto rawAxes, squeezeAxes(ctx, node, inputs));
     if (!rawAxes) return invalidArgument("axes are required");
     const int outRank = x->getDimensions().nbDims + static_cast<int>(rawAxes->size());
     if (outRank > kMAX_DIMS)
         return unsupported("Unsqueeze to rank " + std::to_string(outRank) + " exceeds Kiln's maximum " +
                            std::to_string(kMAX_DIMS));
-    KILN_ASSIGN_OR_RETURN(std::vector<int> axes, normalizeAxes(*rawAxes, outRank, "axes"));
+    if (!rawAxes->allKnown()) {
+        KILN_ASSIGN_OR_RETURN(ITensor * y, unsqueezeAtRunTime(ctx, x, *rawAxes));
+        return setOutput(outputs, y);
+    }
+    KILN_ASSIGN_OR_RETURN(std::vector<int> axes, normalizeAxes(rawAxes->values(), outRank, "axes"));
     std::sort(axes.begin(), axes.end());
     KILN_ASSIGN_OR_RETURN(ITensor * y, unsqueezeTensor(ctx, x, axes));
     return setOutput(outputs, y);
@@ -145,32 +216,11 @@ StatusOr<ITensor*> alignRank(ImportContext& ctx, ITensor* x, int rank) {
     return unsqueezeTensor(ctx, x, axes);
 }
 
-/// A slice of `x` starting at 0 with run-time or static size and stride. The layer is added with a
-/// slice that is valid in any mode (size 0), then given its mode and real parameters.
+/// A slice of `x` starting at 0 with run-time or static size and stride.
 StatusOr<ITensor*> sliceFromZero(ImportContext& ctx, ITensor* x, const ShapeTensor& size,
                                  const ShapeTensor& stride, SampleMode mode) {
-    const int rank = static_cast<int>(size.size());
-    Dims zeros, ones;
-    zeros.nbDims = ones.nbDims = rank;
-    for (int i = 0; i < rank; ++i) {
-        zeros.d[i] = 0;
-        ones.d[i] = 1;
-    }
-    ISliceLayer* s = ctx.net().addSlice(*x, zeros, zeros, ones);
-    KILN_ASSIGN_OR_RETURN(s, ctx.check(s, "addSlice"));
-    s->setMode(mode);
-    if (stride.allKnown()) {
-        s->setStride(makeDims(stride.values()));
-    } else {
-        KILN_ASSIGN_OR_RETURN(ITensor * t, stride.tensor(ctx));
-        s->setInput(3, *t);
-    }
-    if (size.allKnown()) {
-        s->setSize(makeDims(size.values()));
-    } else {
-        KILN_ASSIGN_OR_RETURN(ITensor * t, size.tensor(ctx));
-        s->setInput(2, *t);
-    }
+    const ShapeTensor zeros = ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(size.size()), 0));
+    KILN_ASSIGN_OR_RETURN(ISliceLayer * s, sliceLayer(ctx, x, zeros, size, stride, mode));
     return s->getOutput(0);
 }
 
