@@ -1,0 +1,39 @@
+// The CUDA kernel contract: one run##Name per op of ops.def, the GPU twin of backends/reference/kernels.h.
+// A kernel only enqueues work on ctx.stream: it never synchronizes, allocates or frees device memory, or
+// copies to or from the host (enqueueV3 must stay asynchronous and capturable into a CUDA graph). Scratch
+// memory comes from ctx.workspace, sized at build time by the kernel's workspaceSize query. Inputs and
+// outputs are contiguous row-major device buffers with the shapes and types inference produced; the
+// values of shape-input slots (ir::isShapeInputSlot: Reshape dims, Slice start/size/stride, ...) are on
+// the host, because the runtime resolved them before the run. Absent optional inputs have data == null
+// and shape.nbDims == -1. An op whose GPU kernel is not written yet returns an unsupported Status (kUNSUPPORTED_STATE) naming the op.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <span>
+
+#include "common/status.h"
+#include "common/tensor_ref.h"
+#include "ir/attrs.h"
+#include "ir/op.h"
+
+namespace kiln::cuda {
+
+struct KernelContext {
+    std::span<const TensorRef> inputs;   ///< device buffers; shape-input slots hold host values
+    std::span<const TensorRef> outputs;  ///< device buffers
+    cudaStream_t stream{nullptr};
+    void* workspace{nullptr};
+    int64_t workspaceSize{0};
+};
+
+#define KILN_OP(Name, minIn, maxIn, minOut, maxOut, family) \
+    Status run##Name(const ir::Name##Attrs& attrs, const KernelContext& ctx);
+#include "ir/ops.def"
+#undef KILN_OP
+
+/// Dispatches on the attrs' alternative.
+Status runNode(const ir::Attrs& attrs, const KernelContext& ctx);
+
+}  // namespace kiln::cuda
