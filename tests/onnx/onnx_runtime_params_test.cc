@@ -89,6 +89,23 @@ TEST(OnnxRuntimeParams, AnOutOfRangeAxisFailsTheRunWithItsValue) {
     EXPECT_NE(r.errors.find("-2..1"), std::string::npos) << r.errors;
 }
 
+TEST(OnnxRuntimeParams, AxesOfUnknownLengthNeedKeepdims) {
+    // The number of axes fixes the output rank when the reduced dims are dropped.
+    ModelBuilder m(13);
+    m.input("x", DataType::kFLOAT, {2, 3}).input("axes", DataType::kINT64, {-1}, {"n"}).output("y");
+    m.node("ReduceSum", {"x", "axes"}, {"y"}).i("keepdims", 0);
+    OnnxRun r = runOnnx(
+        m.bytes(), {{"x", floatTensor(makeDims({2, 3}), {1, 2, 3, 4, 5, 6})}, {"axes", int64s({1})}}, {"y"});
+    EXPECT_FALSE(r.parsed);
+    EXPECT_NE(r.errors.find("unknown length"), std::string::npos) << r.errors;
+    // With keepdims the rank is known, and the run resolves the rest.
+    ModelBuilder k(13);
+    k.input("x", DataType::kFLOAT, {2, 3}).input("axes", DataType::kINT64, {-1}, {"n"}).output("y");
+    k.node("ReduceSum", {"x", "axes"}, {"y"}).i("keepdims", 1);
+    expectValues(runOne(k, {{"x", floatTensor(makeDims({2, 3}), {1, 2, 3, 4, 5, 6})}, {"axes", int64s({1})}}),
+                 makeDims({2, 1}), {6, 15}, 0, "keepdims, axes of unknown length");
+}
+
 TEST(OnnxRuntimeParams, TopKWithKFromAGraphInput) {
     HostTensor x = floatTensor(makeDims({2, 4}), {1, 5, 5, 2, -1, -3, 0, -3});
     ModelBuilder m(11);
