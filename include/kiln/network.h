@@ -172,6 +172,11 @@ public:
     virtual bool getLog() const noexcept = 0;
 };
 
+/// Reduces the axes named by a bitmask. Kiln: setInput(1, axes) takes the axes at run time instead, as a
+/// 1-D int32/int64 shape tensor listing axis numbers (ONNX: negative numbers count from the end, each axis
+/// at most once; an empty list reduces every axis, or nothing when setNoopWithEmptyAxes(true)). The mask
+/// is then ignored. Without keepDimensions the list needs a length known at build time (it fixes the
+/// output rank).
 class IReduceLayer : public ILayer {
 public:
     virtual void setOperation(ReduceOperation op) noexcept = 0;
@@ -180,8 +185,14 @@ public:
     virtual uint32_t getReduceAxes() const noexcept = 0;
     virtual void setKeepDimensions(bool keepDimensions) noexcept = 0;
     virtual bool getKeepDimensions() const noexcept = 0;
+    /// Kiln (ONNX noop_with_empty_axes): an empty axes list in input 1 makes the layer a copy.
+    virtual void setNoopWithEmptyAxes(bool noop) noexcept = 0;
+    virtual bool getNoopWithEmptyAxes() const noexcept = 0;
 };
 
+/// The k largest or smallest elements along one axis, and their indices. As in TensorRT 10,
+/// setInput(1, k) gives k at run time as a shape tensor holding one int32/int64 value (0-D or 1-element
+/// 1-D); setK is then ignored and the output extent along the axis is -1 until k is known.
 class ITopKLayer : public ILayer {
 public:
     virtual void setOperation(TopKOperation op) noexcept = 0;

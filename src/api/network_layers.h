@@ -257,6 +257,8 @@ public:
     uint32_t getReduceAxes() const noexcept override { return attrs().axes; }
     void setKeepDimensions(bool k) noexcept override { edit().keepDims = k; }
     bool getKeepDimensions() const noexcept override { return attrs().keepDims; }
+    void setNoopWithEmptyAxes(bool n) noexcept override { edit().noopWithEmptyAxes = n; }
+    bool getNoopWithEmptyAxes() const noexcept override { return attrs().noopWithEmptyAxes; }
 };
 
 class TopKLayer final : public LayerImpl<ITopKLayer, ir::TopKAttrs> {

@@ -118,16 +118,23 @@ struct SoftMaxAttrs {
     template <class V> void visit(V& v) { v("axes", axes); v("log", log); }
 };
 
+/// An empty reduction gives the op's identity (ONNX): 0 for sums, 1 for kPROD, -inf / the type's lowest
+/// value for kMAX, +inf / the highest for kMIN; an integer kAVG of nothing is an error.
 struct ReduceAttrs {
     ReduceOperation op{ReduceOperation::kSUM};
-    uint32_t axes{0};
+    uint32_t axes{0};  ///< bitmask; ignored when input 1 (a run-time axes list) is present
     bool keepDims{false};
-    template <class V> void visit(V& v) { v("op", op); v("axes", axes); v("keep_dims", keepDims); }
+    /// Kiln (ONNX noop_with_empty_axes): an empty axes list in input 1 makes the op a copy instead of
+    /// reducing every axis.
+    bool noopWithEmptyAxes{false};
+    template <class V> void visit(V& v) {
+        v("op", op); v("axes", axes); v("keep_dims", keepDims); v("noop_with_empty_axes", noopWithEmptyAxes);
+    }
 };
 
 struct TopKAttrs {
     TopKOperation op{TopKOperation::kMAX};
-    int32_t k{1};
+    int32_t k{1};      ///< ignored when input 1 (k at run time) is present
     uint32_t axes{1};  ///< bitmask with exactly one bit
     DataType indicesType{DataType::kINT32};
     template <class V> void visit(V& v) { v("op", op); v("k", k); v("axes", axes); v("indices_type", indicesType); }

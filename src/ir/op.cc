@@ -37,6 +37,8 @@ bool isShapeInputSlot(OpKind kind, size_t slot) {
         case OpKind::kResize: return slot == 1;
         case OpKind::kSlice: return slot >= 1 && slot <= 3;
         case OpKind::kFill: return slot == 0;
+        case OpKind::kReduce: return slot == 1;
+        case OpKind::kTopK: return slot == 1;
         default: return false;
     }
 }

@@ -153,6 +153,12 @@ TEST(PlanRoundTrip, ReadBackEqualsOriginal) {
     EXPECT_EQ(bitsOf(std::get<ir::PaddingAttrs>(find(q, "pad").attrs).value), 0x80000000u);  // -0.0
     EXPECT_EQ(std::get<ir::NormalizationAttrs>(find(q, "norm").attrs).nbGroups, int64_t{1} << 40);
     EXPECT_EQ(std::get<ir::ReduceAttrs>(find(q, "reduce").attrs).axes, 0x80000002u);
+    EXPECT_TRUE(std::get<ir::ReduceAttrs>(find(q, "reduce").attrs).noopWithEmptyAxes);
+    // Run-time parameters keep their input slot.
+    EXPECT_TRUE(ir::dumpGraph(q.graph).find("= Reduce(%softmax_out, %reduce_axes)") != std::string::npos)
+        << ir::dumpGraph(q.graph);
+    EXPECT_TRUE(ir::dumpGraph(q.graph).find("= TopK(%softmax_out, %topk_k_out)") != std::string::npos)
+        << ir::dumpGraph(q.graph);
     const auto& sb = std::get<ir::ShuffleAttrs>(find(q, "shuffle").attrs);
     EXPECT_EQ(sb.firstTranspose.order[1], 2);
     EXPECT_EQ(sb.secondTranspose.order[0], 1);

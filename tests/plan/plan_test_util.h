@@ -125,11 +125,16 @@ inline Plan makeSamplePlan() {
     ir::MatrixMultiplyAttrs mm{MatrixOperation::kTRANSPOSE, MatrixOperation::kVECTOR};
     ir::TensorId m = addOp(g, "matmul", mm, {sh, mw}, {{f32, makeDims({108, 7})}})[0];
     ir::TensorId sm = addOp(g, "softmax", ir::SoftMaxAttrs{2u, true}, {m}, {{f32, makeDims({108, 7})}})[0];
-    ir::ReduceAttrs red{ReduceOperation::kLOG_SUM_EXP, 0x80000002u, true};  // high bit: uint32 range
+    ir::ReduceAttrs red{ReduceOperation::kLOG_SUM_EXP, 0x80000002u, true, true};  // high bit: uint32 range
     ir::TensorId r = addOp(g, "reduce", red, {sm}, {{f32, makeDims({108, 1})}})[0];
+    // Run-time parameters in input 1 (shape tensors): Reduce axes from a network input, TopK's k.
+    ir::TensorId axes = g.addInput("reduce_axes", DataType::kINT32, makeDims({1}));
+    ir::TensorId r2 = addOp(g, "reduce_axes_input", ir::ReduceAttrs{ReduceOperation::kMAX, 0u, false, true},
+                            {sm, axes}, {{f32, makeDims({-1})}})[0];
+    ir::TensorId kIn = addConst(g, "topk_k", DataType::kINT64, makeDims({1}), 16);
     ir::TopKAttrs topk{TopKOperation::kMIN, 5, 1u, DataType::kINT64};
-    auto tk =
-        addOp(g, "topk", topk, {sm}, {{f32, makeDims({108, 5})}, {DataType::kINT64, makeDims({108, 5})}});
+    auto tk = addOp(g, "topk", topk, {sm, kIn},
+                    {{f32, makeDims({108, 5})}, {DataType::kINT64, makeDims({108, 5})}});
 
     ir::TensorId gs = addConst(g, "gamma", DataType::kFP8, makeDims({1, 5}), 6);
     ir::TensorId gb = addConst(g, "beta", DataType::kINT8, makeDims({1, 5}), 7);
@@ -191,7 +196,7 @@ inline Plan makeSamplePlan() {
     shared.data = std::get<ir::ConstantAttrs>(g.node(g.tensor(w).producer).attrs).data;
     ir::TensorId w2 = addOp(g, "w_shared", shared, {}, {{f32, makeDims({4, 3, 3, 3})}})[0];
 
-    for (ir::TensorId t : {rs, shp, tk[1], dq, empty, flags, w2}) g.markOutput(t);
+    for (ir::TensorId t : {rs, shp, tk[1], dq, empty, flags, w2, r2}) g.markOutput(t);
     for (size_t i = 0; i < g.nodes().size(); ++i)
         p.tactics.push_back(NodeTactic{i % 3 == 0 ? "reference" : "cuda_fast_v" + std::to_string(i),
                                        int64_t(i) * 1000003 - 7});

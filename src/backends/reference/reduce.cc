@@ -2,15 +2,19 @@
 // computed in double and rounded once on store. Integer Reduce stays in 64-bit integers (sums and
 // products wrap, two's complement; kAVG is the integer quotient, truncated toward zero, as ONNX Runtime
 // does), except kL2 and kLOG_SUM_EXP, which are computed in double, truncated toward zero and saturated to
-// the output type. TopK orders NaN above every number and breaks ties by the lower index (ONNX).
+// the output type. An empty max/min is the identity (-inf/+inf, or the integer type's limits), as in
+// ONNX. TopK orders NaN above every number and breaks ties by the lower index (ONNX). Reduce's axes and
+// TopK's k come from input 1 when it is present (host values, read like inference reads them).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <vector>
 
 #include "backends/reference/kernels.h"
 #include "backends/reference/strided_walk.h"
+#include "ir/reduce_params.h"
 
 namespace kiln::reference {
 
@@ -113,13 +117,16 @@ IntResult reduceInt(ReduceOperation op, const TensorRef& x, const StridedDims<1>
             each([&](int64_t v) { acc += static_cast<uint64_t>(v) * static_cast<uint64_t>(v); });
             break;
         case ReduceOperation::kMAX: {
-            int64_t m = std::numeric_limits<int64_t>::min();
+            // Starting from the output type's lowest value makes it the result of an empty reduction.
+            int64_t m = x.type == DataType::kINT32 ? std::numeric_limits<int32_t>::min()
+                                                   : std::numeric_limits<int64_t>::min();
             each([&](int64_t v) { m = std::max(m, v); });
             r.i = m;
             return r;
         }
         case ReduceOperation::kMIN: {
-            int64_t m = std::numeric_limits<int64_t>::max();
+            int64_t m = x.type == DataType::kINT32 ? std::numeric_limits<int32_t>::max()
+                                                   : std::numeric_limits<int64_t>::max();
             each([&](int64_t v) { m = std::min(m, v); });
             r.i = m;
             return r;
@@ -194,11 +201,10 @@ bool ranksBefore(T a, int64_t ia, T b, int64_t ib, bool largestFirst) {
 }
 
 template <typename T>
-void topKLines(const ir::TopKAttrs& attrs, const AxisView& v, const KernelContext& ctx) {
+void topKLines(const ir::TopKAttrs& attrs, int64_t k, const AxisView& v, const KernelContext& ctx) {
     const TensorRef& x = ctx.inputs[0];
     const TensorRef& values = ctx.outputs[0];
     const TensorRef& indices = ctx.outputs[1];
-    const int64_t k = attrs.k;
     const bool largestFirst = attrs.op == TopKOperation::kMAX;
     ctx.pool->parallelFor(v.outer * v.inner, grainFor(v.extent), [&](int64_t begin, int64_t end) {
         std::vector<T> line(static_cast<size_t>(v.extent));
@@ -264,13 +270,31 @@ Status runSoftMax(const ir::SoftMaxAttrs& attrs, const KernelContext& ctx) {
 Status runReduce(const ir::ReduceAttrs& attrs, const KernelContext& ctx) {
     const TensorRef& x = ctx.inputs[0];
     const TensorRef& y = ctx.outputs[0];
+    uint32_t mask = attrs.axes;
+    if (ctx.inputs.size() > 1 && ctx.inputs[1].present()) {
+        const TensorRef& a = ctx.inputs[1];
+        if ((a.type != DataType::kINT32 && a.type != DataType::kINT64) || a.shape.nbDims != 1)
+            return invalidArgument("Reduce: axes (input 1) must be a 1-D int32/int64 tensor, got " +
+                                   std::string(dataTypeName(a.type)) + toString(a.shape));
+        KILN_ASSIGN_OR_RETURN(ir::ReduceAxes r,
+                              ir::reduceAxesFromValues(ir::readIntValues(a.type, a.data, a.numel()),
+                                                       x.shape.nbDims, attrs.noopWithEmptyAxes));
+        if (r.copy) {
+            if (y.type != x.type || y.numel() != x.numel())
+                return internalError("Reduce: a no-op reduction's output " +
+                                     std::string(dataTypeName(y.type)) + toString(y.shape) +
+                                     " does not match its input " + dataTypeName(x.type) + toString(x.shape));
+            if (x.bytes() > 0) std::memmove(y.data, x.data, static_cast<size_t>(x.bytes()));
+            return Status::ok();
+        }
+        mask = r.mask;
+    }
     StridedDims<1> kept, reduced;
-    splitDims(x.shape, attrs.axes, &kept, &reduced);
+    splitDims(x.shape, mask, &kept, &reduced);
     const int64_t count = reduced.volume();
     const bool isFloat = isFloatType(x.type);
-    if (count == 0 && (attrs.op == ReduceOperation::kMAX || attrs.op == ReduceOperation::kMIN ||
-                       (attrs.op == ReduceOperation::kAVG && !isFloat)))
-        return invalidArgument("Reduce: op " + std::to_string(static_cast<int32_t>(attrs.op)) +
+    if (count == 0 && attrs.op == ReduceOperation::kAVG && !isFloat)
+        return invalidArgument(std::string("Reduce: kAVG over ") + dataTypeName(x.type) +
                                " needs a non-empty reduction, input " + toString(x.shape) +
                                " reduces over 0 elements");
     if (!isFloat && x.type != DataType::kINT32 && x.type != DataType::kINT64)
@@ -292,13 +316,20 @@ Status runReduce(const ir::ReduceAttrs& attrs, const KernelContext& ctx) {
 Status runTopK(const ir::TopKAttrs& attrs, const KernelContext& ctx) {
     const TensorRef& x = ctx.inputs[0];
     const AxisView v = axisView(x.shape, attrs.axes);
-    if (attrs.k < 1 || attrs.k > v.extent)
-        return invalidArgument("TopK: k = " + std::to_string(attrs.k) + " must be in [1, " +
+    int64_t k = attrs.k;
+    if (ctx.inputs.size() > 1 && ctx.inputs[1].present()) {
+        const TensorRef& kt = ctx.inputs[1];
+        KILN_RETURN_IF_ERROR(ir::checkTopKInput(kt.type, kt.shape));
+        if (!kt.data) return internalError("TopK: k (input 1) has no values");
+        k = loadAsInt64(kt.type, kt.data, 0);
+    }
+    if (k < 1 || k > v.extent)
+        return invalidArgument("TopK: k = " + std::to_string(k) + " must be in [1, " +
                                std::to_string(v.extent) + "] for input " + toString(x.shape));
     if (isFloatType(x.type))
-        topKLines<double>(attrs, v, ctx);
+        topKLines<double>(attrs, k, v, ctx);
     else
-        topKLines<int64_t>(attrs, v, ctx);
+        topKLines<int64_t>(attrs, k, v, ctx);
     return Status::ok();
 }
 

@@ -1,8 +1,8 @@
 // Importers for reductions and selections: ReduceMean/Sum/Max/Min/Prod/L1/L2/SumSquare/LogSumExp/LogSum
 // (axes from the attribute, or from input 1 from opset 13 for ReduceSum and opset 18 for the rest),
 // ArgMax/ArgMin (a TopK with k = 1 keeping the indices, squeezed unless keepdims; select_last_index
-// runs it on the input reversed along the axis) and TopK.
-#include <algorithm>
+// runs it on the input reversed along the axis) and TopK. Axes and K known at import time become
+// attributes; computed at run time, they feed the layer's input 1 (a shape tensor).
 #include <limits>
 
 #include "onnx/importers/helpers.h"
@@ -28,73 +28,50 @@ Status importReduce(ImportContext& ctx, const OnnxNode& node, std::vector<Value>
     KILN_ASSIGN_OR_RETURN(int64_t keep, node.attrs().getInt("keepdims", 1));
     std::vector<int64_t> raw;
     bool noop = false;
+    ITensor* runtimeAxes = nullptr;  // axes computed at run time feed the layer's input 1
     if (axesFromInput(node)) {
         KILN_ASSIGN_OR_RETURN(int64_t n, node.attrs().getInt("noop_with_empty_axes", 0));
         noop = n != 0;
-        if (hasInput(inputs, 1)) {
-            KILN_ASSIGN_OR_RETURN(const ConstValue* c, constantInput(node, inputs, 1, "axes"));
-            raw = c->toInts();
+        if (hasInput(inputs, 1) && !inputs[1].isConstant()) {
+            KILN_ASSIGN_OR_RETURN(runtimeAxes, inputTensor(ctx, node, inputs, 1));
+        } else if (hasInput(inputs, 1)) {
+            raw = inputs[1].constant->toInts();
         }
     } else {
         KILN_ASSIGN_OR_RETURN(raw, node.attrs().getInts("axes", std::vector<int64_t>{}));
     }
-    if ((raw.empty() && noop) || rank == 0) {
-        KILN_ASSIGN_OR_RETURN(ITensor * y, ctx.out(ctx.net().addIdentity(*x), "addIdentity"));
-        return setOutput(outputs, y);
-    }
-    std::vector<int> axes;
-    if (raw.empty()) {
-        for (int i = 0; i < rank; ++i) axes.push_back(i);
-    } else {
-        KILN_ASSIGN_OR_RETURN(axes, normalizeAxes(raw, rank, "axes"));
-    }
-    const Dims xd = x->getDimensions();
-    const bool isMinMax = kOp == ReduceOperation::kMAX || kOp == ReduceOperation::kMIN;
-    if (isMinMax) {
-        // An empty reduction gives the identity of max/min (ONNX 18): -inf/+inf, or false/true for bool.
-        bool empty = false;
-        for (int a : axes) empty = empty || xd.d[a] == 0;
-        if (empty) {
-            Dims od;
-            for (int d = 0; d < xd.nbDims; ++d) {
-                const bool reduced = std::find(axes.begin(), axes.end(), d) != axes.end();
-                if (!reduced)
-                    od.d[od.nbDims++] = xd.d[d];
-                else if (keep)
-                    od.d[od.nbDims++] = 1;
-            }
-            if (!isFullyKnown(od) || checkedVolume(od) < 0 || checkedVolume(od) > (int64_t{1} << 24))
-                return unsupported(
-                    "an empty ReduceMax/ReduceMin needs output dims known at build time, got " +
-                    toString(od));
-            const bool isMax = kOp == ReduceOperation::kMAX;
-            const double v = x->getType() == DataType::kBOOL ? (isMax ? 0.0 : 1.0)
-                             : isFloatType(x->getType())
-                                 ? (isMax ? -1.0 : 1.0) * std::numeric_limits<double>::infinity()
-                                 : static_cast<double>(isMax ? std::numeric_limits<int64_t>::min()
-                                                             : std::numeric_limits<int64_t>::max());
-            ConstValue c =
-                isIntegerType(x->getType())
-                    ? ConstValue::fromInts(x->getType(), od,
-                                           std::vector<int64_t>(static_cast<size_t>(volume(od)),
-                                                                isMax ? std::numeric_limits<int64_t>::min()
-                                                                      : std::numeric_limits<int64_t>::max()))
-                    : ConstValue::fromDoubles(x->getType(), od,
-                                              std::vector<double>(static_cast<size_t>(volume(od)), v));
-            outputs[0] = Value::fromConstant(c);
-            return Status::ok();
+    uint32_t mask = 0;
+    if (!runtimeAxes) {
+        if ((raw.empty() && noop) || rank == 0) {
+            KILN_ASSIGN_OR_RETURN(ITensor * y, ctx.out(ctx.net().addIdentity(*x), "addIdentity"));
+            return setOutput(outputs, y);
         }
+        std::vector<int> axes;
+        if (raw.empty()) {
+            for (int i = 0; i < rank; ++i) axes.push_back(i);
+        } else {
+            KILN_ASSIGN_OR_RETURN(axes, normalizeAxes(raw, rank, "axes"));
+        }
+        mask = axesMask(axes);
     }
-    // Kiln reduces numbers; max/min of bools is any/all, computed on int32.
-    const bool boolMinMax = isMinMax && x->getType() == DataType::kBOOL;
+    // Kiln reduces numbers; max/min of bools is any/all, computed on int32. Comparing the result with 0
+    // (rather than casting it back) maps an empty reduction's identity, the int32 limits, to false for
+    // max and true for min, as ONNX defines them.
+    const bool boolMinMax =
+        (kOp == ReduceOperation::kMAX || kOp == ReduceOperation::kMIN) && x->getType() == DataType::kBOOL;
     ITensor* src = x;
     if (boolMinMax) {
         KILN_ASSIGN_OR_RETURN(src, castTo(ctx, x, DataType::kINT32));
     }
-    KILN_ASSIGN_OR_RETURN(ITensor * y,
-                          ctx.out(ctx.net().addReduce(*src, kOp, axesMask(axes), keep != 0), "addReduce"));
+    IReduceLayer* r = ctx.net().addReduce(*src, kOp, mask, keep != 0);
+    KILN_ASSIGN_OR_RETURN(r, ctx.check(r, "addReduce"));
+    if (runtimeAxes) {
+        r->setInput(1, *runtimeAxes);
+        r->setNoopWithEmptyAxes(noop);
+    }
+    ITensor* y = r->getOutput(0);
     if (boolMinMax) {
-        KILN_ASSIGN_OR_RETURN(y, castTo(ctx, y, DataType::kBOOL));
+        KILN_ASSIGN_OR_RETURN(y, withScalar(ctx, y, 0.0, ElementWiseOperation::kGREATER));
     }
     if (node.op() == "ReduceLogSum") {
         KILN_ASSIGN_OR_RETURN(y, unary(ctx, y, UnaryOperation::kLOG));
@@ -174,9 +151,19 @@ Status importTopK(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& 
     KILN_ASSIGN_OR_RETURN(int64_t rawAxis, node.attrs().getInt("axis", -1));
     KILN_ASSIGN_OR_RETURN(int64_t largest, node.attrs().getInt("largest", 1));
     KILN_ASSIGN_OR_RETURN(int axis, normalizeAxis(rawAxis, x->getDimensions().nbDims, "axis"));
+    const TopKOperation op = largest ? TopKOperation::kMAX : TopKOperation::kMIN;
     int64_t k = 0;
     if (node.opset < 10) {
         KILN_ASSIGN_OR_RETURN(k, node.attrs().getInt("k"));
+    } else if (hasInput(inputs, 1) && !inputs[1].isConstant()) {
+        // K computed at run time feeds input 1; the layer checks 1 <= K <= extent once K is known.
+        KILN_ASSIGN_OR_RETURN(ITensor * kt, inputTensor(ctx, node, inputs, 1));
+        ITopKLayer* t = ctx.net().addTopK(*x, op, 1, 1u << axis);
+        KILN_ASSIGN_OR_RETURN(t, ctx.check(t, "addTopK"));
+        t->setInput(1, *kt);
+        t->setIndicesType(DataType::kINT64);
+        KILN_RETURN_IF_ERROR(setOutput(outputs, t->getOutput(0), 0));
+        return setOutput(outputs, t->getOutput(1), 1);
     } else {
         KILN_ASSIGN_OR_RETURN(const ConstValue* c, constantInput(node, inputs, 1, "K"));
         if (c->count() != 1) return invalidArgument("K must hold one value, got shape " + toString(c->shape));
@@ -185,8 +172,7 @@ Status importTopK(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& 
     if (k < 0 || k > std::numeric_limits<int32_t>::max())
         return invalidArgument("K is " + std::to_string(k) + "; expected 0.." +
                                std::to_string(std::numeric_limits<int32_t>::max()));
-    ITopKLayer* t = ctx.net().addTopK(*x, largest ? TopKOperation::kMAX : TopKOperation::kMIN,
-                                      static_cast<int32_t>(k), 1u << axis);
+    ITopKLayer* t = ctx.net().addTopK(*x, op, static_cast<int32_t>(k), 1u << axis);
     KILN_ASSIGN_OR_RETURN(t, ctx.check(t, "addTopK"));
     t->setIndicesType(DataType::kINT64);
     KILN_RETURN_IF_ERROR(setOutput(outputs, t->getOutput(0), 0));
