@@ -25,8 +25,11 @@
 
 namespace kiln::plan {
 
-/// Bumped whenever the body schema changes incompatibly.
-constexpr uint32_t kPlanFormatVersion = 1;
+/// Bumped whenever the body schema changes incompatibly (a new attribute field counts: older readers
+/// would reject it, newer ones would miss it). 2: the ONNX-conformance attributes (Reduce
+/// noop_with_empty_axes, Cast saturate, blocked quantization, Resize modes, Scatter reductions, pooling
+/// indices) and the new data types.
+constexpr uint32_t kPlanFormatVersion = 2;
 
 struct PlanHeader {
     uint32_t formatVersion{kPlanFormatVersion};
