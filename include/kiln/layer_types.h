@@ -161,6 +161,12 @@ enum class ResizeCoordinateTransformation : int32_t {
     kASYMMETRIC = 1,
     kHALF_PIXEL = 2,
     kPYTORCH_HALF_PIXEL = 100,  ///< Kiln: half pixel, but 0 when the output extent is 1
+    /// Kiln (ONNX half_pixel_symmetric): half pixel, shifted so that the centre of the input maps to the
+    /// centre of the output when in * scale is not a whole number.
+    kHALF_PIXEL_SYMMETRIC = 101,
+    /// Kiln (ONNX tf_crop_and_resize): samples the region of interest (IResizeLayer::setRegionOfInterest
+    /// or input 3) corner to corner; points outside the input take the extrapolation value.
+    kTF_CROP_AND_RESIZE = 102,
 };
 
 enum class ResizeSelector : int32_t { kFORMULA = 0, kUPPER = 1 };

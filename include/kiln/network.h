@@ -268,6 +268,11 @@ public:
     virtual float getFillValue() const noexcept = 0;
 };
 
+/// Resize. Input 1 (optional): the output dims as an int32/int64 shape tensor. Kiln extensions, for ONNX
+/// Resize: input 2, a 1-D float tensor of one scale per dimension read when shapes are resolved (a shape
+/// tensor: the output extent is floor(in * scale) unless input 1 or the output dims give it, and the
+/// coordinate mapping uses the scale either way); input 3, a 1-D float region of interest as in
+/// setRegionOfInterest, given at run time.
 class IResizeLayer : public ILayer {
 public:
     virtual void setOutputDimensions(Dims dimensions) noexcept = 0;
@@ -287,6 +292,19 @@ public:
     virtual float getCubicCoeff() const noexcept = 0;
     virtual void setExcludeOutside(bool excludeFlag) noexcept = 0;
     virtual bool getExcludeOutside() const noexcept = 0;
+    /// Kiln: the region of interest of kTF_CROP_AND_RESIZE, [start_0..start_{n-1}, end_0..end_{n-1}] in
+    /// coordinates normalized to [0, 1] of the input (n = the input's rank). Without one the whole input
+    /// is used.
+    virtual void setRegionOfInterest(const float* roi, int32_t nbValues) noexcept = 0;
+    /// Kiln: copies up to `size` values; returns how many there are (0 when none is set).
+    virtual int32_t getRegionOfInterest(int32_t size, float* roi) const noexcept = 0;
+    /// Kiln: the value of output points that kTF_CROP_AND_RESIZE maps outside the input (default 0).
+    virtual void setExtrapolationValue(float value) noexcept = 0;
+    virtual float getExtrapolationValue() const noexcept = 0;
+    /// Kiln: when downsampling with kLINEAR or kCUBIC, stretch the filter by 1 / scale so that every input
+    /// point contributes (ONNX antialias).
+    virtual void setAntialias(bool antialias) noexcept = 0;
+    virtual bool getAntialias() const noexcept = 0;
 };
 
 class IConstantLayer : public ILayer {

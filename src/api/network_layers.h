@@ -363,6 +363,13 @@ public:
     void setOutputDimensions(Dims d) noexcept override {
         edit().outputDims = d;
         attrs().scales.clear();
+        mDimsSet = true;
+    }
+    /// Input 2 (Kiln: run-time scales) gives the extents unless output dims were set explicitly, in
+    /// either order; addResize's placeholder dims (the input's shape) give way to it.
+    void setInput(int32_t index, ITensor& tensor) noexcept override {
+        LayerImpl::setInput(index, tensor);
+        if (index == 2 && !mDimsSet) edit().outputDims = Dims{};
     }
     Dims getOutputDimensions() const noexcept override { return attrs().outputDims; }
     void setScales(const float* scales, int32_t n) noexcept override {
@@ -372,6 +379,7 @@ public:
         }
         edit().scales.assign(scales, scales + n);
         attrs().outputDims = Dims{};
+        mDimsSet = false;
     }
     int32_t getScales(int32_t size, float* scales) const noexcept override {
         const auto& s = attrs().scales;
@@ -396,6 +404,27 @@ public:
     float getCubicCoeff() const noexcept override { return attrs().cubicCoeff; }
     void setExcludeOutside(bool e) noexcept override { edit().excludeOutside = e; }
     bool getExcludeOutside() const noexcept override { return attrs().excludeOutside; }
+    void setRegionOfInterest(const float* roi, int32_t n) noexcept override {
+        if (!roi || n <= 0) {
+            net()->reporter().error(ErrorCode::kINVALID_ARGUMENT,
+                                    "IResizeLayer::setRegionOfInterest: need a non-empty array of 2 * rank values");
+            return;
+        }
+        edit().roi.assign(roi, roi + n);
+    }
+    int32_t getRegionOfInterest(int32_t size, float* roi) const noexcept override {
+        const auto& r = attrs().roi;
+        if (roi)
+            for (int32_t i = 0; i < std::min<int32_t>(size, static_cast<int32_t>(r.size())); ++i) roi[i] = r[static_cast<size_t>(i)];
+        return static_cast<int32_t>(r.size());
+    }
+    void setExtrapolationValue(float v) noexcept override { edit().extrapolationValue = v; }
+    float getExtrapolationValue() const noexcept override { return attrs().extrapolationValue; }
+    void setAntialias(bool a) noexcept override { edit().antialias = a; }
+    bool getAntialias() const noexcept override { return attrs().antialias; }
+
+private:
+    bool mDimsSet{false};
 };
 
 class ConstantLayer final : public LayerImpl<IConstantLayer, ir::ConstantAttrs> {

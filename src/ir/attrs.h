@@ -195,8 +195,12 @@ struct PaddingAttrs {
     template <class V> void visit(V& v) { v("pre_padding", prePadding); v("post_padding", postPadding); v("mode", mode); v("value", value); }
 };
 
-/// Output extent from outputDims, or from scales (out = floor(in * scale)) when scales is not empty, or
-/// from input 1 (a shape tensor) when present.
+/// Output extent per dimension from the first of: input 1 (int32/int64 shape tensor), outputDims, input 2
+/// (Kiln: a 1-D float shape tensor of scales, out = floor(in * scale)), scales (out = floor(in * scale)).
+/// The coordinate mapping uses the scale of input 2 whenever it is present (ONNX keep_aspect_ratio_policy
+/// gives extents and scales together), else `scales` when they gave the extents, else out / in.
+/// roi (Kiln, kTF_CROP_AND_RESIZE only): [starts..., ends...] normalized, one pair per dimension, from
+/// the attribute or from input 3 (1-D float, at run time); the whole input when neither is given.
 struct ResizeAttrs {
     InterpolationMode mode{InterpolationMode::kNEAREST};
     Dims outputDims{};
@@ -206,10 +210,14 @@ struct ResizeAttrs {
     ResizeRoundMode nearestRounding{ResizeRoundMode::kFLOOR};
     float cubicCoeff{-0.75f};
     bool excludeOutside{false};
+    std::vector<float> roi;
+    float extrapolationValue{0.0f};
+    bool antialias{false};  ///< Kiln: linear/cubic filters stretched by 1 / scale when downsampling
     template <class V> void visit(V& v) {
         v("mode", mode); v("output_dims", outputDims); v("scales", scales);
         v("coordinate_transformation", coordinateTransformation); v("selector_for_single_pixel", selectorForSinglePixel);
         v("nearest_rounding", nearestRounding); v("cubic_coeff", cubicCoeff); v("exclude_outside", excludeOutside);
+        v("roi", roi); v("extrapolation_value", extrapolationValue); v("antialias", antialias);
     }
 };
 

@@ -34,7 +34,7 @@ OpKind opKindOf(const Attrs& attrs) {
 bool isShapeInputSlot(OpKind kind, size_t slot) {
     switch (kind) {
         case OpKind::kShuffle: return slot == 1;
-        case OpKind::kResize: return slot == 1;
+        case OpKind::kResize: return slot == 1 || slot == 2;
         case OpKind::kSlice: return slot >= 1 && slot <= 3;
         case OpKind::kFill: return slot == 0;
         case OpKind::kReduce: return slot == 1;

@@ -47,7 +47,7 @@ bool opKindFromName(std::string_view name, OpKind* kind);
 OpKind opKindOf(const Attrs& attrs);
 
 /// Whether input `slot` of an op of `kind` is read as shape values (TensorRT's shape-tensor inputs):
-/// reshape dims, resize sizes, slice start/size/stride, fill dims, reduce axes, top-k k.
+/// reshape dims, resize sizes and scales, slice start/size/stride, fill dims, reduce axes, top-k k.
 bool isShapeInputSlot(OpKind kind, size_t slot);
 
 }  // namespace kiln::ir

@@ -240,6 +240,8 @@ bool isDeclared(ResizeCoordinateTransformation v) {
         case ResizeCoordinateTransformation::kASYMMETRIC:
         case ResizeCoordinateTransformation::kHALF_PIXEL:
         case ResizeCoordinateTransformation::kPYTORCH_HALF_PIXEL:
+        case ResizeCoordinateTransformation::kHALF_PIXEL_SYMMETRIC:
+        case ResizeCoordinateTransformation::kTF_CROP_AND_RESIZE:
             return true;
     }
     return false;

@@ -12,6 +12,28 @@ namespace {
 /// shape arithmetic, and computing them once per shape set keeps them out of the per-run work.
 constexpr int64_t kHostEvalMaxElements = 4096;
 
+/// Which graph inputs may be read on the host as shape tensors. int32/int64 of any rank, as before.
+/// TensorRT 10 also takes float and bool shape tensors; those (and half/bf16 scalars such as Range's
+/// start/limit/delta) qualify when 0-D or 1-D, so a large float activation that happens to reach a shape
+/// slot is still reported as a value-dependent shape rather than copied to the host on every run.
+bool canBeShapeInput(const ir::Tensor& t) {
+    switch (t.type) {
+        case DataType::kINT32:
+        case DataType::kINT64:
+            return true;
+        case DataType::kFLOAT:
+        case DataType::kHALF:
+        case DataType::kBF16:
+        case DataType::kBOOL:
+            return t.shape.nbDims <= 1;
+        case DataType::kINT8:
+        case DataType::kUINT8:
+        case DataType::kFP8:
+            return false;
+    }
+    return false;
+}
+
 }  // namespace
 
 std::vector<bool> findShapeInputs(const plan::Plan& plan) {
@@ -31,10 +53,8 @@ std::vector<bool> findShapeInputs(const plan::Plan& plan) {
             if (t != ir::kNoTensor) needed[static_cast<size_t>(t)] = true;
     }
     std::vector<bool> result;
-    for (ir::TensorId t : g.inputs()) {
-        DataType type = g.tensor(t).type;
-        result.push_back(needed[static_cast<size_t>(t)] && (type == DataType::kINT32 || type == DataType::kINT64));
-    }
+    for (ir::TensorId t : g.inputs())
+        result.push_back(needed[static_cast<size_t>(t)] && canBeShapeInput(g.tensor(t)));
     return result;
 }
 

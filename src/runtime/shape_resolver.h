@@ -41,7 +41,8 @@ StatusOr<std::unique_ptr<ResolvedShapes>> resolveShapes(const plan::Plan& plan, 
 
 /// Per graph input: true when its values decide shapes (it reaches, through any nodes, an input slot that
 /// is read as a shape: reshape dims, resize sizes, slice start/size/stride, fill dims). Such inputs are
-/// TensorRT's "shape tensor" inputs: int32/int64, given in host memory, read when shapes are resolved.
+/// TensorRT's "shape tensor" inputs: int32/int64 (any rank), or float/half/bf16/bool when 0-D or 1-D, given
+/// in host memory, read when shapes are resolved.
 std::vector<bool> findShapeInputs(const plan::Plan& plan);
 
 }  // namespace kiln::runtime

@@ -174,6 +174,8 @@ TEST(PlanCorruption, SectionBoundsBehindAValidChecksum) {
     // A shorter body passes the bounds but not FlatBuffers verification (or a later check).
     expectRejected(patched(kBodySizeAt, 8), "weights_offset: expected 128");
     std::vector<uint8_t> badRoot = bytes;
+    // Also tells GCC the vector is long enough: without it -Wstringop-overflow misfires here at -O3.
+    ASSERT_GE(badRoot.size(), kPrefixSize + 4);
     storeLE32(badRoot.data() + kPrefixSize, 0x7ffffff0u);  // root table offset far outside the body
     test::reseal(badRoot);
     expectRejected(badRoot,

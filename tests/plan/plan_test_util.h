@@ -168,7 +168,17 @@ inline Plan makeSamplePlan() {
     resize.nearestRounding = ResizeRoundMode::kCEIL;
     resize.cubicCoeff = -0.5f;
     resize.excludeOutside = true;
+    resize.roi = {0.25f, -0.0f, 1.0f, floatFromBits(0x7fc05678u)};
+    resize.extrapolationValue = -2.5f;
+    resize.antialias = true;
     ir::TensorId rs = addOp(g, "resize", resize, {id}, {{DataType::kHALF, makeDims({55, 10})}})[0];
+    // Run-time scales and region (inputs 2 and 3, input 1 absent) with Kiln's tf_crop_and_resize.
+    ir::ResizeAttrs crop;
+    crop.mode = InterpolationMode::kLINEAR;
+    crop.coordinateTransformation = ResizeCoordinateTransformation::kTF_CROP_AND_RESIZE;
+    ir::TensorId cropScales = addConst(g, "crop_scales", f32, makeDims({2}), 16);
+    ir::TensorId cropRoi = addConst(g, "crop_roi", f32, makeDims({4}), 17);
+    addOp(g, "resize_crop", crop, {id, ir::kNoTensor, cropScales, cropRoi}, {{DataType::kHALF, makeDims({-1, -1})}});
     ir::TensorId shp = addOp(g, "shape", ir::ShapeAttrs{}, {rs}, {{DataType::kINT64, makeDims({2})}})[0];
 
     ir::FillAttrs fillAttrs{FillOperation::kCONSTANT, makeDims({2, 3}), 1.5f, -1.0f, DataType::kINT32};

@@ -360,9 +360,15 @@ Status importRange(ImportContext& ctx, const OnnxNode& node, std::vector<Value>&
                               shapeBinary(ctx, c, ShapeTensor::known({0}), ElementWiseOperation::kMAX));
         KILN_ASSIGN_OR_RETURN(count, n.tensor(ctx));
     } else {
+        // In float32 even for half/bf16 inputs: (limit - start) / delta rounded to 16 bits could land
+        // just above a whole number and add an element. The layers run on the host when shapes are
+        // resolved (the start/limit/delta network inputs become shape tensors).
         KILN_ASSIGN_OR_RETURN(ITensor * s, inputTensor(ctx, node, inputs, 0));
         KILN_ASSIGN_OR_RETURN(ITensor * l, inputTensor(ctx, node, inputs, 1));
         KILN_ASSIGN_OR_RETURN(ITensor * d, inputTensor(ctx, node, inputs, 2));
+        KILN_ASSIGN_OR_RETURN(s, castTo(ctx, s, DataType::kFLOAT));
+        KILN_ASSIGN_OR_RETURN(l, castTo(ctx, l, DataType::kFLOAT));
+        KILN_ASSIGN_OR_RETURN(d, castTo(ctx, d, DataType::kFLOAT));
         KILN_ASSIGN_OR_RETURN(ITensor * diff, elementwise(ctx, l, s, ElementWiseOperation::kSUB));
         KILN_ASSIGN_OR_RETURN(ITensor * q, elementwise(ctx, diff, d, ElementWiseOperation::kDIV));
         KILN_ASSIGN_OR_RETURN(ITensor * c, unary(ctx, q, UnaryOperation::kCEIL));
