@@ -20,12 +20,17 @@
 
 namespace kiln::cuda {
 
+/// Library handles (cuBLASLt, cuDNN) of one execution context, created outside enqueue; defined in
+/// backends/cuda/library_handles.h.
+class LibraryHandles;
+
 struct KernelContext {
     std::span<const TensorRef> inputs;   ///< device buffers; shape-input slots hold host values
     std::span<const TensorRef> outputs;  ///< device buffers
     cudaStream_t stream{nullptr};
-    void* workspace{nullptr};
+    void* workspace{nullptr};            ///< device scratch, valid for this launch only
     int64_t workspaceSize{0};
+    const LibraryHandles* libraries{nullptr};  ///< null when the op needs no library
 };
 
 #define KILN_OP(Name, minIn, maxIn, minOut, maxOut, family) \
