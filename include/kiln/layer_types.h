@@ -187,6 +187,10 @@ enum class CumulativeOperation : int32_t { kSUM = 0 };
 
 enum class ScatterMode : int32_t { kELEMENT = 0, kND = 1 };
 
+/// Kiln: how IScatterLayer combines an update with the element it lands on (TensorRT's scatter only
+/// replaces). kADD/kMUL/kMAX/kMIN are ONNX's reduction "add"/"mul"/"max"/"min"; max and min propagate NaN.
+enum class ScatterReduction : int32_t { kNONE = 0, kADD = 1, kMUL = 2, kMAX = 3, kMIN = 4 };
+
 /// A permutation for IShuffleLayer.
 struct Permutation {
     int32_t order[8]{0, 1, 2, 3, 4, 5, 6, 7};

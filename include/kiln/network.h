@@ -115,6 +115,20 @@ public:
     /// Kiln: pool over the whole spatial extent (window and stride are ignored).
     virtual void setGlobal(bool global) noexcept = 0;
     virtual bool getGlobal() const noexcept = 0;
+    /// Kiln: spacing between window taps per spatial dim (ONNX MaxPool/AveragePool dilations); empty
+    /// means 1. Padding, ceil mode and the average's divisor apply to the dilated window.
+    virtual void setDilationNd(Dims dilation) noexcept = 0;
+    virtual Dims getDilationNd() const noexcept = 0;
+    /// Kiln: gives a max pooling layer a second output, int64 and of the first output's shape, holding
+    /// for each output element the flat index into the whole input (n, c and the spatial position,
+    /// padding excluded) of the element the max came from; the first one wins ties, and a window that
+    /// holds no input element gives -1 (ONNX MaxPool's Indices). Returns that output, the same tensor
+    /// when called again; null, with an error, for a layer whose type is not kMAX.
+    virtual ITensor* addIndicesOutput() noexcept = 0;
+    /// Kiln: the indices of addIndicesOutput() number the spatial position column-major (the first
+    /// spatial dim varies fastest; ONNX storage_order = 1); n and c stay outermost. Default false.
+    virtual void setIndicesColumnMajor(bool columnMajor) noexcept = 0;
+    virtual bool getIndicesColumnMajor() const noexcept = 0;
 };
 
 class IActivationLayer : public ILayer {
@@ -343,6 +357,10 @@ public:
     virtual ScatterMode getMode() const noexcept = 0;
     virtual void setAxis(int32_t axis) noexcept = 0;
     virtual int32_t getAxis() const noexcept = 0;
+    /// Kiln: how an update combines with the element it lands on (ONNX ScatterElements/ScatterND
+    /// `reduction`); updates apply in index order, so with kNONE the last duplicate wins. Default kNONE.
+    virtual void setReduction(ScatterReduction reduction) noexcept = 0;
+    virtual ScatterReduction getReduction() const noexcept = 0;
 };
 
 class IQuantizeLayer : public ILayer {

@@ -167,6 +167,37 @@ public:
     bool getAverageCountExcludesPadding() const noexcept override { return attrs().averageCountExcludesPadding; }
     void setGlobal(bool g) noexcept override { edit().global = g; }
     bool getGlobal() const noexcept override { return attrs().global; }
+    void setDilationNd(Dims d) noexcept override { edit().dilation = d; }
+    Dims getDilationNd() const noexcept override { return attrs().dilation; }
+    void setIndicesColumnMajor(bool c) noexcept override { edit().indicesColumnMajor = c; }
+    bool getIndicesColumnMajor() const noexcept override { return attrs().indicesColumnMajor; }
+    ITensor* addIndicesOutput() noexcept override {
+        if (getNbOutputs() == 2) return getOutput(1);
+        if (attrs().type != PoolingType::kMAX) {
+            net()->reporter().error(ErrorCode::kINVALID_ARGUMENT,
+                                    "IPoolingLayer::addIndicesOutput on layer '" + nodeRef().name +
+                                        "': indices exist for max pooling only, the layer's type is " +
+                                        std::to_string(static_cast<int>(attrs().type)) +
+                                        "; set PoolingType::kMAX first");
+            return nullptr;
+        }
+        // The node gains its optional output 1 (int64); a name clash with a user-named tensor gets a suffix.
+        ir::Graph& g = net()->graph();
+        auto taken = [&](const std::string& n) {
+            return std::any_of(g.tensors().begin(), g.tensors().end(), [&](const ir::Tensor& t) { return t.name == n; });
+        };
+        const std::string base = nodeRef().name + "_indices";
+        std::string name = base;
+        for (int k = 1; taken(name); ++k) name = base + std::to_string(k);
+        const ir::TensorId t = g.addTensor(name, DataType::kINT64, Dims{});
+        g.tensor(t).producer = node();
+        nodeRef().outputs.push_back(t);
+        requests().outputTypeSet.push_back(false);
+        requests().outputTypes.push_back(DataType::kINT64);
+        net()->syncTensorObjects();
+        net()->markDirty();
+        return net()->tensorObject(t);
+    }
 };
 
 class ActivationLayer final : public LayerImpl<IActivationLayer, ir::ActivationAttrs> {
@@ -480,6 +511,8 @@ public:
     ScatterMode getMode() const noexcept override { return attrs().mode; }
     void setAxis(int32_t a) noexcept override { edit().axis = a; }
     int32_t getAxis() const noexcept override { return attrs().axis; }
+    void setReduction(ScatterReduction r) noexcept override { edit().reduction = r; }
+    ScatterReduction getReduction() const noexcept override { return attrs().reduction; }
 };
 
 template <class Interface, class Attrs>

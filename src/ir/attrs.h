@@ -53,16 +53,19 @@ struct PoolingAttrs {
     Dims stride{};       ///< empty means equal to the window
     Dims prePadding{};
     Dims postPadding{};
-    Dims dilation{};     ///< Kiln: max-pool dilation (ONNX); empty means 1
+    Dims dilation{};     ///< Kiln: window dilation (ONNX MaxPool/AveragePool); empty means 1
     PaddingMode paddingMode{PaddingMode::kEXPLICIT_ROUND_DOWN};
     bool averageCountExcludesPadding{true};
     bool global{false};  ///< Kiln: window = the whole spatial extent
     float blendFactor{0.0f};
+    /// Kiln: output 1 (max pooling only, when the node has it) numbers the spatial position column-major
+    /// (ONNX storage_order = 1); row-major when false.
+    bool indicesColumnMajor{false};
     template <class V> void visit(V& v) {
         v("type", type); v("window_size", windowSize); v("stride", stride); v("pre_padding", prePadding);
         v("post_padding", postPadding); v("dilation", dilation); v("padding_mode", paddingMode);
         v("average_count_excludes_padding", averageCountExcludesPadding); v("global", global);
-        v("blend_factor", blendFactor);
+        v("blend_factor", blendFactor); v("indices_column_major", indicesColumnMajor);
     }
 };
 
@@ -252,11 +255,13 @@ struct CumulativeAttrs {
 };
 
 /// TensorRT's IScatterLayer: kELEMENT is ONNX ScatterElements along `axis`; kND is ONNX ScatterND.
-/// Duplicate indices: the last update wins (reduction none).
+/// Updates apply in index order, each combined with the element it lands on by `reduction` (Kiln); with
+/// kNONE the last of duplicate indices wins.
 struct ScatterAttrs {
     ScatterMode mode{ScatterMode::kELEMENT};
     int32_t axis{0};
-    template <class V> void visit(V& v) { v("mode", mode); v("axis", axis); }
+    ScatterReduction reduction{ScatterReduction::kNONE};
+    template <class V> void visit(V& v) { v("mode", mode); v("axis", axis); v("reduction", reduction); }
 };
 
 /// Kiln: ONNX Trilu. Keeps the upper (or lower) triangle of the last two dims, offset by k (attribute or

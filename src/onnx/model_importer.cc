@@ -3,6 +3,7 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 #include <queue>
@@ -146,7 +147,7 @@ OnnxNode ModelImporter::onnxNode(int64_t index) const {
     OnnxNode n;
     n.proto = f.proto;
     n.index = index;
-    n.opset = canonicalDomain(f.proto->domain()).empty() ? std::min(f.opset, kMaxOpset) : f.opset;
+    n.opset = canonicalDomain(f.proto->domain()).empty() ? importOpset(f.proto->op_type(), f.opset) : f.opset;
     return n;
 }
 
@@ -192,19 +193,24 @@ void ModelImporter::readOpsets() {
         return;
     }
     const int64_t v = it->second;
-    if (v < kMinOpset) {
-        addError(ParserErrorCode::kUNSUPPORTED_GRAPH,
-                 "the model uses opset " + std::to_string(v) + "; Kiln imports opsets " +
-                     std::to_string(kMinOpset) + ".." + std::to_string(kMaxOpset) +
-                     ": convert it with onnx.version_converter.convert_version(model, 17)");
+    if (v < 1) {
+        addError(ParserErrorCode::kUNSUPPORTED_GRAPH, "the model uses opset " + std::to_string(v) +
+                                                          " of the default domain; ONNX opsets start at 1");
         return;
     }
+    if (v < kMinOpset)
+        // Each node is checked in checkSupport: an operator unchanged up to kMinOpset is imported with
+        // Kiln's kMinOpset importer, any other is reported with the version converter's advice.
+        mState.log(ILogger::Severity::kINFO, "ONNX parser: the model uses opset " + std::to_string(v) +
+                                                 ", below " + std::to_string(kMinOpset) +
+                                                 "; operators whose definition is unchanged up to opset " +
+                                                 std::to_string(kMinOpset) + " are imported");
     if (v > kMaxOpset)
         mState.log(ILogger::Severity::kWARNING, "ONNX parser: the model uses opset " + std::to_string(v) +
                                                     ", newer than Kiln knows (" + std::to_string(kMaxOpset) +
                                                     "); operators are imported with opset " +
                                                     std::to_string(kMaxOpset) + " semantics");
-    mState.defaultOpset = std::min(v, kMaxOpset);
+    mState.defaultOpset = std::clamp(v, kMinOpset, kMaxOpset);
 }
 
 void ModelImporter::flattenFunctions() {

@@ -39,6 +39,19 @@ std::string unsupportedReason(std::string_view opType, int64_t opset) {
     for (auto it = lo; it != hi; ++it)
         ranges += (ranges.empty() ? "" : ", ") + std::to_string(it->second->minOpset) + ".." +
                   std::to_string(it->second->maxOpset);
+    if (opset < kMinOpset) {
+        // Below kMinOpset only operators unchanged up to kMinOpset are imported (see importOpset).
+        const int64_t since = sinceVersionAtMinOpset(opType);
+        const std::string op(opType);
+        const std::string why = since < kMinOpset
+                                    ? "'" + op + "' was redefined at opset " + std::to_string(since)
+                                    : "Kiln imports '" + op + "' at opsets " + ranges + " only";
+        return "the model uses opset " + std::to_string(opset) + "; Kiln imports opsets " +
+               std::to_string(kMinOpset) + ".." + std::to_string(kMaxOpset) +
+               ", and older models where an operator's definition is unchanged up to opset " +
+               std::to_string(kMinOpset) + ", but " + why +
+               ": convert the model with onnx.version_converter.convert_version(model, 17)";
+    }
     return "Kiln imports '" + std::string(opType) + "' at opsets " + ranges + ", the model uses opset " +
            std::to_string(opset);
 }

@@ -15,6 +15,8 @@ namespace kiln::onnx {
 
 /// The opsets Kiln imports for the default domain.
 constexpr int64_t kMinOpset = 7;  // 7 and 8 where the operator is unchanged up to 9
+// Models below kMinOpset are imported node by node when each operator's definition is unchanged up to
+// kMinOpset (importOpset); others are refused with the version converter's advice.
 constexpr int64_t kMaxOpset = 24;
 
 /// Adds layers for `node`. `inputs` has one entry per node input (absent ones not present()); the
@@ -35,6 +37,15 @@ struct OpImporter {
     /// layer must stay in the network (explicit quantization).
     bool foldable{true};
 };
+
+/// The opset at which Kiln's definition of `opType` (the one in effect at kMinOpset) first appeared in
+/// ONNX: at most kMinOpset (kMinOpset itself for an operator that changed at kMinOpset or is unknown
+/// before it). Defined in opset_history.cc.
+int64_t sinceVersionAtMinOpset(std::string_view opType);
+/// The opset to import a default-domain `opType` node of a model at `opset` with: `opset` capped at
+/// kMaxOpset; below kMinOpset, kMinOpset when the operator's definition is the same at both (its
+/// sinceVersionAtMinOpset <= opset), else `opset` itself, which no importer handles.
+int64_t importOpset(std::string_view opType, int64_t opset);
 
 /// The entry for `opType` at `opset`, or null.
 const OpImporter* findImporter(std::string_view opType, int64_t opset);

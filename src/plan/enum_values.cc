@@ -327,4 +327,19 @@ const char* enumTypeName(ScatterMode) {
     return "ScatterMode";
 }
 
+bool isDeclared(ScatterReduction v) {
+    switch (v) {
+        case ScatterReduction::kNONE:
+        case ScatterReduction::kADD:
+        case ScatterReduction::kMUL:
+        case ScatterReduction::kMAX:
+        case ScatterReduction::kMIN:
+            return true;
+    }
+    return false;
+}
+const char* enumTypeName(ScatterReduction) {
+    return "ScatterReduction";
+}
+
 }  // namespace kiln::plan

@@ -1,8 +1,9 @@
 // ONNX Conv, ConvTranspose, pooling and normalization importers against naive double-precision loops
 // written here: pads given per side, auto_pad SAME_UPPER/SAME_LOWER/VALID, strides, dilations, groups
 // (incl. depthwise), bias, 1-D and 2-D, dynamic batch; ConvTranspose with output_padding and
-// output_shape; MaxPool ceil_mode, AveragePool count_include_pad, global pools; BatchNormalization folded
-// to a Scale layer, Instance-, Group- (opsets 18 and 21) and LayerNormalization.
+// output_shape; MaxPool ceil_mode, dilations and Indices output (both storage orders), AveragePool
+// count_include_pad and dilations, global pools; BatchNormalization folded to a Scale layer, Instance-,
+// Group- (opsets 18 and 21) and LayerNormalization.
 #include <cmath>
 #include <functional>
 
@@ -181,10 +182,10 @@ TEST(OnnxConv, ConvTransposeWithGroupsOutputPaddingAndOutputShape) {
 
 TEST(OnnxConv, PoolingModes) {
     HostTensor x = HostTensor::random(DataType::kFLOAT, makeDims({1, 2, 7, 6}), 31, -3, 3);
-    auto pool = [&](bool isMax, int64_t k, int64_t s, int64_t pad, bool ceil, bool includePad) {
+    auto pool = [&](bool isMax, int64_t k, int64_t s, int64_t pad, bool ceil, bool includePad, int64_t d) {
         const int64_t h = 7, w = 6;
         auto outExtent = [&](int64_t n) {
-            int64_t num = n + 2 * pad - k;
+            int64_t num = n + 2 * pad - (d * (k - 1) + 1);
             int64_t o = (ceil ? (num + s - 1) / s : num / s) + 1;
             if (ceil && (o - 1) * s >= n + pad) --o;  // the last window must start inside input or left pad
             return o;
@@ -198,7 +199,7 @@ TEST(OnnxConv, PoolingModes) {
                     int64_t count = 0, padded = 0;
                     for (int64_t a = 0; a < k; ++a)
                         for (int64_t b = 0; b < k; ++b) {
-                            const int64_t iy = y * s - pad + a, ix = z * s - pad + b;
+                            const int64_t iy = y * s - pad + a * d, ix = z * s - pad + b * d;
                             if (iy >= h + pad || ix >= w + pad)
                                 continue;  // beyond the padded extent (ceil mode)
                             ++padded;
@@ -214,22 +215,28 @@ TEST(OnnxConv, PoolingModes) {
     struct Case {
         const char* op;
         bool ceil, includePad;
+        int64_t dilation{1};
     };
+    // Dilated windows (AveragePool takes dilations from opset 19): padding, ceil mode and the divisor
+    // apply to the dilated window, and with dilation 2 a ceil-mode window reaches past the padded input.
     for (const Case& c :
          {Case{"MaxPool", false, false}, Case{"MaxPool", true, false}, Case{"AveragePool", false, false},
-          Case{"AveragePool", false, true}, Case{"AveragePool", true, false}}) {
-        ModelBuilder m;
+          Case{"AveragePool", false, true}, Case{"AveragePool", true, false}, Case{"MaxPool", true, false, 2},
+          Case{"AveragePool", false, true, 2}, Case{"AveragePool", true, true, 2},
+          Case{"AveragePool", true, false, 2}}) {
+        ModelBuilder m(19);
         m.input("x", DataType::kFLOAT, {1, 2, 7, 6}).output("y");
         NodeBuilder n = m.node(c.op, {"x"}, {"y"})
                             .ints("kernel_shape", {3, 3})
                             .ints("strides", {2, 2})
                             .ints("pads", {1, 1, 1, 1})
                             .i("ceil_mode", c.ceil);
+        if (c.dilation != 1) n.ints("dilations", {c.dilation, c.dilation});
         if (std::string(c.op) == "AveragePool") n.i("count_include_pad", c.includePad);
-        auto [shape, want] = pool(std::string(c.op) == "MaxPool", 3, 2, 1, c.ceil, c.includePad);
+        auto [shape, want] = pool(std::string(c.op) == "MaxPool", 3, 2, 1, c.ceil, c.includePad, c.dilation);
         expectValues(runOne(m, {{"x", x}}), shape, want, kTol,
                      std::string(c.op) + " ceil " + std::to_string(c.ceil) + " include_pad " +
-                         std::to_string(c.includePad));
+                         std::to_string(c.includePad) + " dilation " + std::to_string(c.dilation));
     }
     for (const char* op : {"GlobalAveragePool", "GlobalMaxPool"}) {
         ModelBuilder m;
@@ -245,6 +252,78 @@ TEST(OnnxConv, PoolingModes) {
             want.push_back(std::string(op) == "GlobalMaxPool" ? mx : s / 42);
         }
         expectValues(runOne(m, {{"x", x}}), makeDims({1, 2, 1, 1}), want, kTol, op);
+    }
+}
+
+TEST(OnnxConv, MaxPoolIndicesOutput) {
+    // The ONNX specification's examples on x = 1..25 in a 5x5 plane (maxpool_with_argmax_2d_*).
+    std::vector<float> v(25);
+    for (int i = 0; i < 25; ++i) v[static_cast<size_t>(i)] = static_cast<float>(i + 1);
+    const HostTensor x = floatTensor(makeDims({1, 1, 5, 5}), v);
+    {
+        // 5x5 window, pads 2: row-major indices of the maxima, ties to the first.
+        ModelBuilder m(12);
+        m.input("x", DataType::kFLOAT, {1, 1, 5, 5}).output("y").output("i", DataType::kINT64);
+        m.node("MaxPool", {"x"}, {"y", "i"}).ints("kernel_shape", {5, 5}).ints("pads", {2, 2, 2, 2});
+        OnnxRun r = runOnnx(m.bytes(), {{"x", x}}, {"y", "i"});
+        ASSERT_TRUE(r.parsed) << r.errors;
+        std::vector<double> y, idx;
+        for (int row : {2, 3, 4, 4, 4})
+            for (int col : {2, 3, 4, 4, 4}) {
+                y.push_back(row * 5 + col + 1);
+                idx.push_back(row * 5 + col);
+            }
+        expectValues(r.outputs[0], makeDims({1, 1, 5, 5}), y, 0.0, "MaxPool values");
+        ASSERT_EQ(r.outputs[1].type, DataType::kINT64);
+        expectValues(r.outputs[1], makeDims({1, 1, 5, 5}), idx, 0.0, "MaxPool indices");
+    }
+    {
+        // 2x2 window, strides 2, storage_order 1: column-major indices (h + w * 5).
+        ModelBuilder m(12);
+        m.input("x", DataType::kFLOAT, {1, 1, 5, 5}).output("y").output("i", DataType::kINT64);
+        m.node("MaxPool", {"x"}, {"y", "i"})
+            .ints("kernel_shape", {2, 2})
+            .ints("strides", {2, 2})
+            .i("storage_order", 1);
+        OnnxRun r = runOnnx(m.bytes(), {{"x", x}}, {"y", "i"});
+        ASSERT_TRUE(r.parsed) << r.errors;
+        expectValues(r.outputs[0], makeDims({1, 1, 2, 2}), {7, 9, 17, 19}, 0.0, "column-major values");
+        expectValues(r.outputs[1], makeDims({1, 1, 2, 2}), {6, 16, 8, 18}, 0.0, "column-major indices");
+    }
+    {
+        // Batch and channel offsets: the index counts every element before the plane (n * C + c) * H * W;
+        // dilation 2 with padding, 3x3 window over [2, 3, 7, 6].
+        HostTensor xs = HostTensor::random(DataType::kFLOAT, makeDims({2, 3, 7, 6}), 57, -5, 5);
+        ModelBuilder m(12);
+        m.input("x", DataType::kFLOAT, {2, 3, 7, 6}).output("y").output("i", DataType::kINT64);
+        m.node("MaxPool", {"x"}, {"y", "i"})
+            .ints("kernel_shape", {3, 2})
+            .ints("dilations", {2, 3})
+            .ints("pads", {1, 1, 2, 1});
+        OnnxRun r = runOnnx(m.bytes(), {{"x", xs}}, {"y", "i"});
+        ASSERT_TRUE(r.parsed) << r.errors;
+        // Out extents: (7 + 3 - 5) + 1 = 6 and (6 + 2 - 4) + 1 = 5.
+        std::vector<double> y, idx;
+        for (int64_t plane = 0; plane < 6; ++plane)
+            for (int64_t oy = 0; oy < 6; ++oy)
+                for (int64_t ox = 0; ox < 5; ++ox) {
+                    double best = -1e300;
+                    int64_t at = -1;
+                    for (int64_t a = 0; a < 3; ++a)
+                        for (int64_t b = 0; b < 2; ++b) {
+                            const int64_t iy = oy - 1 + 2 * a, ix = ox - 1 + 3 * b;
+                            if (iy < 0 || iy >= 7 || ix < 0 || ix >= 6) continue;
+                            const int64_t flat = (plane * 7 + iy) * 6 + ix;
+                            if (xs.at(flat) > best) {
+                                best = xs.at(flat);
+                                at = flat;
+                            }
+                        }
+                    y.push_back(best);
+                    idx.push_back(static_cast<double>(at));
+                }
+        expectValues(r.outputs[0], makeDims({2, 3, 6, 5}), y, 0.0, "dilated values");
+        expectValues(r.outputs[1], makeDims({2, 3, 6, 5}), idx, 0.0, "dilated indices");
     }
 }
 

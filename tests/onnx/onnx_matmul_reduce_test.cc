@@ -1,6 +1,7 @@
 // ONNX MatMul (2-D, batched with broadcasting, 1-D operands), Gemm (transposes, alpha, beta, C shapes,
-// computed B), Einsum (the forms exporters emit), the Reduce family (attribute and input axes, keepdims,
-// noop_with_empty_axes), ArgMax/ArgMin (first index on ties) and TopK, against loops written here.
+// computed B), Einsum (the forms exporters emit, diagonals of repeated letters), the Reduce family
+// (attribute and input axes, keepdims, noop_with_empty_axes), ArgMax/ArgMin (first index on ties) and
+// TopK, against loops written here.
 #include <cmath>
 #include <functional>
 #include <map>
@@ -179,6 +180,16 @@ TEST(OnnxMatmul, EinsumForms) {
         {"...ij,...jk->...ik", {{2, 3, 4}, {2, 4, 5}}, {"aij", "ajk"}, "aik"},
         {"ij,jk", {{3, 4}, {4, 5}}, {"ij", "jk"}, "ik"},
         {"bij,bij->bi", {{2, 3, 4}, {2, 3, 4}}, {"bij", "bij"}, "bi"},
+        // A letter repeated within one operand takes that diagonal (the brute force below reads
+        // x[i, i] by giving both dims the letter's one index).
+        {"ii->i", {{5, 5}}, {"ii"}, "i"},
+        {"ii", {{5, 5}}, {"ii"}, ""},  // implicit output: the trace
+        {"...ii->...i", {{3, 5, 5}}, {"aii"}, "ai"},
+        {"iji->j", {{3, 4, 3}}, {"iji"}, "j"},  // the two dims are not adjacent
+        {"iij->ji", {{3, 3, 7}}, {"iij"}, "ji"},
+        {"iii->i", {{3, 3, 3}}, {"iii"}, "i"},  // three times: two diagonals in turn
+        {"bii,bi->b", {{2, 3, 3}, {2, 3}}, {"bii", "bi"}, "b"},
+        {"ij,kjj->ik", {{2, 3}, {4, 3, 3}}, {"ij", "kjj"}, "ik"},
     };
     int seed = 90;
     for (const Case& c : cases) {
@@ -204,12 +215,24 @@ TEST(OnnxMatmul, EinsumForms) {
         for (char ch : c.out) outDims.push_back(ext[ch]);
         expectValues(runOne(m, inputs), makeDims(outDims), want, kTol, "Einsum '" + c.eq + "'");
     }
+    // A diagonal over dims known only at run time: the reshape and slice take run-time shape tensors.
+    ModelBuilder dyn;
+    dyn.input("x", DataType::kFLOAT, {-1, -1, -1}).output("y");
+    dyn.node("Einsum", {"x"}, {"y"}).s("equation", "bii->bi");
+    HostTensor x = HostTensor::random(DataType::kFLOAT, makeDims({2, 7, 7}), 97);
+    std::vector<double> want;
+    for (int64_t b = 0; b < 2; ++b)
+        for (int64_t i = 0; i < 7; ++i) want.push_back(x.at((b * 7 + i) * 7 + i));
+    expectValues(runOne(dyn, {{"x", x}}), makeDims({2, 7}), want, 0.0, "Einsum 'bii->bi' dynamic");
+
     ModelBuilder diag;
-    diag.input("x", DataType::kFLOAT, {3, 3}).output("y");
+    diag.input("x", DataType::kFLOAT, {3, 4}).output("y");
     diag.node("Einsum", {"x"}, {"y"}).s("equation", "ii->i");
     OnnxRun r = runOnnx(diag.bytes(), {}, {"y"});
     EXPECT_FALSE(r.parsed);
-    EXPECT_NE(r.errors.find("repeats 'i' within one operand"), std::string::npos) << r.errors;
+    EXPECT_NE(r.errors.find("repeats 'i' within one operand, whose dims 0 and 1 differ (3 and 4)"),
+              std::string::npos)
+        << r.errors;
 }
 
 TEST(OnnxReduce, ReduceFamilyAxesForms) {

@@ -1,7 +1,8 @@
 // The parser's API and its handling of bad input: error lists (every unsupported node at once, node name
 // and operator in each error), unknown ops, wrong attribute types, cycles, dangling inputs, duplicate
 // producers, truncated and garbage protobufs, external data (present, missing, short, escaping the model
-// directory), opset limits, custom domains, model-local functions and the inspect summary.
+// directory), opset limits (models below opset 7 whose operators are unchanged up to 7), custom domains,
+// model-local functions and the inspect summary.
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -348,14 +349,59 @@ TEST_F(ExternalDataTest, MissingShortAndEscapingFilesAreClearErrors) {
     }
 }
 
-TEST(OnnxParser, OpsetAndDomainLimits) {
-    ModelBuilder old(6);
-    old.input("x", DataType::kFLOAT, {2}).output("y");
-    old.node("Relu", {"x"}, {"y"});
-    ParserFixture f;
-    EXPECT_FALSE(f.parse(old.bytes()));
-    EXPECT_TRUE(f.anyError("opset 6; Kiln imports opsets 7..24")) << f.errors();
+TEST(OnnxParser, ModelsBelowOpset7ImportOperatorsUnchangedUpTo7) {
+    // Not is unchanged since opset 1 and Relu since opset 6: both import, as in test_not_2d (opset 1).
+    ModelBuilder notModel(1);
+    notModel.input("x", DataType::kBOOL, {2, 2}).output("y", DataType::kBOOL);
+    notModel.node("Not", {"x"}, {"y"});
+    HostTensor b =
+        HostTensor::fromVector(DataType::kBOOL, makeDims({2, 2}), std::vector<int64_t>{1, 0, 0, 1});
+    OnnxRun r = runOnnx(notModel.bytes(), {{"x", b}}, {"y"});
+    ASSERT_TRUE(r.parsed) << r.errors;
+    expectValues(r.outputs[0], makeDims({2, 2}), {0, 1, 1, 0}, 0, "Not at opset 1");
 
+    ModelBuilder relu6(6);
+    relu6.input("x", DataType::kFLOAT, {3}).output("y");
+    relu6.node("Relu", {"x"}, {"y"});
+    OnnxRun r6 = runOnnx(relu6.bytes(), {{"x", floatTensor(makeDims({3}), {-1, 0.5f, 2})}}, {"y"});
+    ASSERT_TRUE(r6.parsed) << r6.errors;
+    expectValues(r6.outputs[0], makeDims({3}), {0, 0.5, 2}, 0, "Relu at opset 6");
+
+    // Relu was redefined at opset 6 (consumed_inputs dropped): an opset-5 Relu is the old definition.
+    ModelBuilder relu5(5);
+    relu5.input("x", DataType::kFLOAT, {3}).output("y");
+    relu5.node("Relu", {"x"}, {"y"});
+    ParserFixture f;
+    EXPECT_FALSE(f.parse(relu5.bytes()));
+    EXPECT_TRUE(f.anyError("the model uses opset 5; Kiln imports opsets 7..24")) << f.errors();
+    EXPECT_TRUE(f.anyError("'Relu' was redefined at opset 6")) << f.errors();
+    EXPECT_TRUE(f.anyError("onnx.version_converter.convert_version(model, 17)")) << f.errors();
+
+    // In one opset-1 model, Not imports and Add (redefined at opsets 6 and 7) is the one error.
+    ModelBuilder mixed(1);
+    mixed.input("x", DataType::kBOOL, {2})
+        .input("a", DataType::kFLOAT, {2})
+        .output("y", DataType::kBOOL)
+        .output("s");
+    mixed.node("Not", {"x"}, {"y"});
+    mixed.node("Add", {"a", "a"}, {"s"}, "add");
+    ParserFixture g;
+    EXPECT_FALSE(g.parse(mixed.bytes()));
+    ASSERT_EQ(g.parser->getNbErrors(), 1) << g.errors();
+    EXPECT_STREQ(g.parser->getError(0)->nodeName(), "add");
+    EXPECT_TRUE(g.anyError("the model uses opset 1")) << g.errors();
+    EXPECT_TRUE(g.anyError("Kiln imports 'Add' at opsets 7..24 only")) << g.errors();
+    EXPECT_TRUE(g.anyError("convert_version")) << g.errors();
+
+    ModelBuilder zero(0);
+    zero.input("x", DataType::kBOOL, {2}).output("y", DataType::kBOOL);
+    zero.node("Not", {"x"}, {"y"});
+    ParserFixture h;
+    EXPECT_FALSE(h.parse(zero.bytes()));
+    EXPECT_TRUE(h.anyError("opset 0 of the default domain; ONNX opsets start at 1")) << h.errors();
+}
+
+TEST(OnnxParser, DomainAndShapeLimits) {
     ModelBuilder custom;
     custom.input("x", DataType::kFLOAT, {2}).output("y");
     custom.node("FusedGelu", {"x"}, {"y"}, "ms").domain("com.microsoft");

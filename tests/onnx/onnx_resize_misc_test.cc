@@ -1,7 +1,7 @@
 // ONNX Resize/Upsample against a separable reference written here (coordinate transformations, nearest
 // rounding modes, linear, cubic, scales vs sizes, axes), then Trilu, CumSum, ScatterND,
-// ScatterElements, QuantizeLinear/DequantizeLinear, run-time Range and ConstantOfShape (Fill layers),
-// and the element-type conversions of initializers (double, int16, uint64) and their limits.
+// ScatterElements (with reductions), QuantizeLinear/DequantizeLinear, run-time Range and ConstantOfShape
+// (Fill layers), and the element-type conversions of initializers (double, int16, uint64) and their limits.
 #include <cmath>
 
 #include "onnx_test_util.h"
@@ -185,6 +185,53 @@ TEST(OnnxMisc, TriluCumSumScatter) {
     expectValues(r.outputs[3], x.shape, csr, 1e-6, "CumSum exclusive reverse");
     expectValues(r.outputs[4], x.shape, snd, 0, "ScatterND");
     expectValues(r.outputs[5], x.shape, sel, 0, "ScatterElements axis 2, negative index");
+}
+
+TEST(OnnxMisc, ScatterReductions) {
+    // ScatterElements along axis 1 with a duplicate index (1 twice), and ScatterND whose tuples hit row
+    // 1 twice; each reduction combines updates in index order with the element they land on.
+    const HostTensor row = floatTensor(makeDims({1, 5}), {1, 2, 3, 4, 5});
+    const HostTensor grid = floatTensor(makeDims({2, 3}), {1, 2, 3, 4, 5, 6});
+    struct Case {
+        const char* reduction;
+        std::vector<double> elements, nd;
+    };
+    const std::vector<Case> cases = {
+        {"add", {1, 32, 3, 6, 5}, {3, 4, 5, -5, 16, 7}},
+        {"mul", {1, 400, 3, 8, 5}, {2, 4, 6, -40, 50, 0}},
+        {"max", {1, 20, 3, 4, 5}, {2, 2, 3, 4, 10, 6}},
+        {"min", {1, 2, 3, 2, 5}, {1, 2, 2, -10, 1, 0}},
+    };
+    for (const Case& c : cases) {
+        ModelBuilder m(18);
+        m.input("row", DataType::kFLOAT, {1, 5})
+            .input("grid", DataType::kFLOAT, {2, 3})
+            .output("e")
+            .output("n");
+        m.initializer(
+            "ei", HostTensor::fromVector(DataType::kINT64, makeDims({1, 3}), std::vector<int64_t>{1, 1, 3}));
+        m.floats("eu", makeDims({1, 3}), {10, 20, 2});
+        m.initializer(
+            "ni", HostTensor::fromVector(DataType::kINT64, makeDims({3, 1}), std::vector<int64_t>{1, 0, 1}));
+        m.floats("nu", makeDims({3, 3}), {1, 1, 1, 2, 2, 2, -10, 10, 0});
+        m.node("ScatterElements", {"row", "ei", "eu"}, {"e"}).i("axis", 1).s("reduction", c.reduction);
+        m.node("ScatterND", {"grid", "ni", "nu"}, {"n"}).s("reduction", c.reduction);
+        OnnxRun r = runOnnx(m.bytes(), {{"row", row}, {"grid", grid}}, {"e", "n"});
+        ASSERT_TRUE(r.parsed) << c.reduction << ": " << r.errors;
+        expectValues(r.outputs[0], row.shape, c.elements, 0, std::string("ScatterElements ") + c.reduction);
+        expectValues(r.outputs[1], grid.shape, c.nd, 0, std::string("ScatterND ") + c.reduction);
+    }
+    ModelBuilder bad(18);
+    bad.input("row", DataType::kFLOAT, {1, 5}).output("e");
+    bad.initializer("ei",
+                    HostTensor::fromVector(DataType::kINT64, makeDims({1, 1}), std::vector<int64_t>{0}));
+    bad.floats("eu", makeDims({1, 1}), {1});
+    bad.node("ScatterElements", {"row", "ei", "eu"}, {"e"}).s("reduction", "mean");
+    OnnxRun r = runOnnx(bad.bytes(), {}, {"e"});
+    EXPECT_FALSE(r.parsed);
+    EXPECT_NE(r.errors.find("reduction 'mean' is not supported; expected none, add, mul, max or min"),
+              std::string::npos)
+        << r.errors;
 }
 
 TEST(OnnxMisc, QuantizeDequantize) {

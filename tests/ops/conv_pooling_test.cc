@@ -166,6 +166,28 @@ const std::vector<PoolCase>& cases() {
          0.3f},
         {{1, 2, 9, 8}, PT::kMAX, {3, 2}, {1, 1}, {2, 3}, {2, 1}, {2, 1}},  // dilated
         {{1, 2, 9, 8}, PT::kAVERAGE, {3, 2}, {2, 1}, {2, 3}, {2, 1}, {2, 1}, PM::kEXPLICIT_ROUND_DOWN, false},
+        // Dilated average and max with ceil mode (ONNX AveragePool-19 / MaxPool): padding counted or not,
+        // windows hanging past the padded input, odd extents in 3-D.
+        {{1, 2, 11, 7, 5},
+         PT::kAVERAGE,
+         {3, 2, 2},
+         {2, 3, 1},
+         {2, 3, 2},
+         {1, 0, 1},
+         {0, 1, 1},
+         PM::kEXPLICIT_ROUND_UP,
+         false},
+        {{1, 2, 11, 7, 5},
+         PT::kAVERAGE,
+         {3, 2, 2},
+         {2, 3, 1},
+         {2, 3, 2},
+         {1, 0, 1},
+         {0, 1, 1},
+         PM::kEXPLICIT_ROUND_UP,
+         true},
+        {{2, 3, 7, 11}, PT::kMAX, {2, 3}, {3, 2}, {3, 2}, {1, 1}, {1, 0}, PM::kEXPLICIT_ROUND_UP},
+        {{1, 3, 13}, PT::kAVERAGE, {3}, {2}, {3}, {}, {}, PM::kSAME_UPPER, false},
         {{2, 3, 13}, PT::kMAX, {4}, {3}, {}, {2}, {1}},  // 1-D
         {{2, 3, 13}, PT::kAVERAGE, {4}, {3}, {}, {2}, {1}, PM::kEXPLICIT_ROUND_UP, false},
         {{1, 2, 5, 6, 7}, PT::kMAX, {2, 3, 2}, {1, 2, 2}, {}, {1, 1, 0}, {0, 1, 1}},  // 3-D
@@ -279,6 +301,30 @@ TEST(PoolingOp, CeilModeDropsWindowsStartingInPostPadding) {
     // counts, so it divides by 2.
     c.postPadding = makeDims({0});
     EXPECT_EQ(run(c, x6), (std::vector<double>{2, 4, 5.5}));
+}
+
+TEST(PoolingOp, DilatedAverageHandComputed) {
+    // x = 1..7, window 2, dilation 3 (taps s and s + 3), padding 1 + 1: windows start at -1..4, the first
+    // and last holding one padding tap: (pad, 3), (1, 4), (2, 5), (3, 6), (4, 7), (5, pad).
+    const HostTensor x = floats({1, 1, 7}, {1, 2, 3, 4, 5, 6, 7});
+    ir::PoolingAttrs a;
+    a.type = PT::kAVERAGE;
+    a.windowSize = makeDims({2});
+    a.stride = makeDims({1});
+    a.dilation = makeDims({3});
+    a.prePadding = makeDims({1});
+    a.postPadding = makeDims({1});
+    a.averageCountExcludesPadding = false;
+    EXPECT_EQ(run(a, x), (std::vector<double>{1.5, 2.5, 3.5, 4.5, 5.5, 2.5}));
+    a.averageCountExcludesPadding = true;
+    EXPECT_EQ(run(a, x), (std::vector<double>{3, 2.5, 3.5, 4.5, 5.5, 5}));
+    // Ceil mode, stride 2: ceil((9 - 4) / 2) + 1 = 4 windows starting at -1, 1, 3, 5; the last one's
+    // second tap (8) lies past the padded input [-1, 8) and never counts, so it divides by 1 either way.
+    a.stride = makeDims({2});
+    a.paddingMode = PM::kEXPLICIT_ROUND_UP;
+    EXPECT_EQ(run(a, x), (std::vector<double>{3, 3.5, 5.5, 6}));
+    a.averageCountExcludesPadding = false;
+    EXPECT_EQ(run(a, x), (std::vector<double>{1.5, 3.5, 5.5, 6}));
 }
 
 TEST(PoolingOp, Int8MaxHandComputed) {

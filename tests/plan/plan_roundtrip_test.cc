@@ -164,6 +164,13 @@ TEST(PlanRoundTrip, ReadBackEqualsOriginal) {
     EXPECT_EQ(sb.secondTranspose.order[0], 1);
     EXPECT_FALSE(sb.zeroIsPlaceholder);
     EXPECT_EQ(std::get<ir::DeconvolutionAttrs>(find(q, "deconv").attrs).prePadding, makeDims({0, -1}));
+    // Max pooling's optional indices output and its attributes; the scatter reduction (Kiln extensions).
+    const ir::Node& am = find(q, "pool_argmax");
+    ASSERT_EQ(am.outputs.size(), 2u);
+    EXPECT_EQ(q.graph.tensor(am.outputs[1]).type, DataType::kINT64);
+    EXPECT_TRUE(std::get<ir::PoolingAttrs>(am.attrs).indicesColumnMajor);
+    EXPECT_EQ(std::get<ir::PoolingAttrs>(am.attrs).dilation, makeDims({2, 1}));
+    EXPECT_EQ(std::get<ir::ScatterAttrs>(find(q, "scatter").attrs).reduction, ScatterReduction::kMUL);
     EXPECT_TRUE(ir::dumpGraph(q.graph).find(
                     "= Slice(%concat_out, none, none, %slice_stride_out, %fill_out)") != std::string::npos)
         << ir::dumpGraph(q.graph);

@@ -54,7 +54,8 @@ inline ir::TensorId addConst(ir::Graph& g, const std::string& name, DataType typ
 }
 
 /// Every op kind once, attributes away from their defaults, constants of several dtypes (one empty, one
-/// sharing another's bytes), a dynamic dim, an absent optional input, two-output TopK, three outputs.
+/// sharing another's bytes), a dynamic dim, an absent optional input, two-output TopK and max pooling,
+/// three outputs.
 inline Plan makeSamplePlan() {
     Plan p;
     p.header.kilnVersion = getKilnVersion();
@@ -92,6 +93,13 @@ inline Plan makeSamplePlan() {
     pool.averageCountExcludesPadding = false;
     pool.blendFactor = 0.25f;
     ir::TensorId pl = addOp(g, "pool", pool, {a}, {{f32, makeDims({-1, 4, 4, 3})}})[0];
+    // Max pooling with its optional indices output, dilated, column-major indices.
+    ir::PoolingAttrs argmax;
+    argmax.windowSize = makeDims({2, 3});
+    argmax.dilation = makeDims({2, 1});
+    argmax.indicesColumnMajor = true;
+    auto am = addOp(g, "pool_argmax", argmax, {a},
+                    {{f32, makeDims({-1, 4, 3, 1})}, {DataType::kINT64, makeDims({-1, 4, 3, 1})}});
 
     ir::TensorId wd = addConst(g, "wd", f32, makeDims({4, 2, 2, 2}), 3);
     ir::DeconvolutionAttrs deconv;
@@ -187,7 +195,7 @@ inline Plan makeSamplePlan() {
     ir::TensorId cu = addOp(g, "cumsum", cum, {fl}, {{DataType::kINT32, makeDims({2, 3})}})[0];
     ir::TensorId sidx = addConst(g, "scatter_idx", DataType::kINT64, makeDims({1, 3}), 13);
     ir::TensorId supd = addConst(g, "scatter_upd", DataType::kINT32, makeDims({1, 3}), 14);
-    ir::ScatterAttrs scatter{ScatterMode::kND, 1};
+    ir::ScatterAttrs scatter{ScatterMode::kND, 1, ScatterReduction::kMUL};
     ir::TensorId sca =
         addOp(g, "scatter", scatter, {cu, sidx, supd}, {{DataType::kINT32, makeDims({2, 3})}})[0];
     ir::TriluAttrs trilu{false, -(int64_t{1} << 35)};
@@ -206,7 +214,7 @@ inline Plan makeSamplePlan() {
     shared.data = std::get<ir::ConstantAttrs>(g.node(g.tensor(w).producer).attrs).data;
     ir::TensorId w2 = addOp(g, "w_shared", shared, {}, {{f32, makeDims({4, 3, 3, 3})}})[0];
 
-    for (ir::TensorId t : {rs, shp, tk[1], dq, empty, flags, w2, r2}) g.markOutput(t);
+    for (ir::TensorId t : {rs, shp, tk[1], dq, empty, flags, w2, r2, am[1]}) g.markOutput(t);
     for (size_t i = 0; i < g.nodes().size(); ++i)
         p.tactics.push_back(NodeTactic{i % 3 == 0 ? "reference" : "cuda_fast_v" + std::to_string(i),
                                        int64_t(i) * 1000003 - 7});

@@ -1,6 +1,6 @@
 // INetworkDefinition behaviours that TensorRT users rely on: layers that only become valid after their
-// setters run, grouped convolutions given as flat Weights, getDimensions() following edits, and a build
-// that names the layer which is still invalid.
+// setters run, grouped convolutions given as flat Weights, getDimensions() following edits, a build
+// that names the layer which is still invalid, and Kiln's pooling extensions (dilation, indices output).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -82,6 +82,58 @@ TEST(NetworkApi, BuildNamesTheLayerThatIsStillInvalid) {
     EXPECT_TRUE(logger.hasError("bad_add")) << logger.allErrors();
     EXPECT_TRUE(logger.hasError("[2,3]")) << logger.allErrors();
     EXPECT_EQ(logger.errors().size(), 1u) << "reported once: " << logger.allErrors();
+}
+
+TEST(NetworkApi, MaxPoolingDilationAndIndicesOutput) {
+    // Kiln's IPoolingLayer extensions: a dilated 2x2 window (rows 2 apart) and the indices output, asked for
+    // after the add as a setter would be; column-major indices number (h, w) as h + w * 3.
+    TestLogger logger;
+    std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
+    std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
+    ITensor* x = net->addInput("x", DataType::kFLOAT, Dims4(1, 1, 3, 4));
+    auto* pool = net->addPoolingNd(*x, PoolingType::kMAX, Dims2(2, 2));
+    ASSERT_NE(pool, nullptr) << logger.allErrors();
+    pool->setDilationNd(Dims2(2, 1));
+    EXPECT_EQ(pool->getDilationNd().d[0], 2);
+    ITensor* indices = pool->addIndicesOutput();
+    ASSERT_NE(indices, nullptr) << logger.allErrors();
+    EXPECT_EQ(pool->addIndicesOutput(), indices);  // asked twice: the same output
+    EXPECT_EQ(pool->getNbOutputs(), 2);
+    pool->setIndicesColumnMajor(true);
+    EXPECT_TRUE(pool->getIndicesColumnMajor());
+    EXPECT_EQ(indices->getType(), DataType::kINT64);
+    Dims id = indices->getDimensions();
+    ASSERT_EQ(id.nbDims, 4);
+    EXPECT_EQ(id.d[2], 1);
+    EXPECT_EQ(id.d[3], 2);
+    pool->getOutput(0)->setName("y");
+    indices->setName("i");
+    net->markOutput(*pool->getOutput(0));
+    net->markOutput(*indices);
+
+    // Average pooling has no indices: refused with a message naming the layer's type.
+    auto* avg = net->addPoolingNd(*x, PoolingType::kAVERAGE, Dims2(2, 2));
+    ASSERT_NE(avg, nullptr);
+    EXPECT_EQ(avg->addIndicesOutput(), nullptr);
+    EXPECT_TRUE(logger.hasError("indices exist for max pooling only")) << logger.allErrors();
+    EXPECT_EQ(avg->getNbOutputs(), 1);
+    logger.clear();
+
+    auto bytes = build(*builder, *net);
+    ASSERT_FALSE(bytes.empty()) << logger.allErrors();
+    std::unique_ptr<IRuntime> runtime(createInferRuntime(logger));
+    std::unique_ptr<ICudaEngine> engine(runtime->deserializeCudaEngine(bytes.data(), bytes.size()));
+    ASSERT_NE(engine, nullptr) << logger.allErrors();
+    std::unique_ptr<IExecutionContext> ctx(engine->createExecutionContext());
+    std::vector<float> xv{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8}, yv(2);
+    std::vector<int64_t> iv(2, -7);
+    ctx->setTensorAddress("x", xv.data());
+    ctx->setTensorAddress("y", yv.data());
+    ctx->setTensorAddress("i", iv.data());
+    ASSERT_TRUE(ctx->enqueueV3(nullptr)) << logger.allErrors();
+    // Windows: rows {0, 2} x cols {0, 1} -> 5 at (2, 0); rows {0, 2} x cols {2, 3} -> 8 at (2, 3).
+    EXPECT_EQ(yv, (std::vector<float>{5, 8}));
+    EXPECT_EQ(iv, (std::vector<int64_t>{2, 11}));
 }
 
 }  // namespace

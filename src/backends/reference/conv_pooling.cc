@@ -4,6 +4,9 @@
 // included). Padding never contributes to the max. The average divides by the taps inside the input
 // (averageCountExcludesPadding) or by the taps inside the padded input [-pre, in + post) — so the
 // region a ceil-mode window hangs past the post-padding never counts, as in TensorRT, PyTorch and ONNX.
+// Max pooling's optional output 1 receives, per output element, the int64 flat index into the whole
+// input of the first tap holding the max (NaN counting as the max), row- or column-major over the
+// spatial dims as the attribute says, or -1 for a window with no input tap (ONNX MaxPool's Indices).
 #include <cmath>
 #include <limits>
 
@@ -18,11 +21,12 @@ using conv_detail::kSpatial;
 struct WindowResult {
     double max{-std::numeric_limits<double>::infinity()};
     double sum{0.0};
-    int64_t inside{0};  ///< taps on input elements
-    int64_t padded{0};  ///< taps on input or padding elements
+    int64_t inside{0};   ///< taps on input elements
+    int64_t padded{0};   ///< taps on input or padding elements
+    int64_t argmax{-1};  ///< spatial index of the first tap holding `max` (row- or column-major)
 };
 
-WindowResult poolWindow(const double* plane, const Geometry& g, const int64_t o[kSpatial]) {
+WindowResult poolWindow(const double* plane, const Geometry& g, const int64_t o[kSpatial], bool columnMajor) {
     WindowResult r;
     int64_t start[kSpatial];
     for (int i = 0; i < kSpatial; ++i) start[i] = o[i] * g.stride[i] - g.pre[i];
@@ -40,8 +44,14 @@ WindowResult poolWindow(const double* plane, const Geometry& g, const int64_t o[
                 }
                 r.padded += padded ? 1 : 0;
                 if (!inside) continue;
-                const double v = plane[(i0 * g.in[1] + i1) * g.in[2] + i2];
-                r.max = std::isnan(v) || v > r.max ? v : r.max;  // NaN propagates, as in PyTorch
+                const int64_t rowMajor = (i0 * g.in[1] + i1) * g.in[2] + i2;
+                const double v = plane[rowMajor];
+                // The first tap reaching the max wins ties; NaN propagates, as in PyTorch.
+                if (r.inside == 0 || (std::isnan(v) && !std::isnan(r.max)) || v > r.max) {
+                    r.max = v;
+                    // Column-major: the first spatial dim varies fastest (leading unit slots add nothing).
+                    r.argmax = columnMajor ? (i2 * g.in[1] + i1) * g.in[0] + i0 : rowMajor;
+                }
                 r.sum += v;
                 ++r.inside;
             }
@@ -111,6 +121,12 @@ Status runPooling(const ir::PoolingAttrs& a, const KernelContext& ctx) {
                    "Pooling: input " << dataTypeName(x.type) << " / output " << dataTypeName(y.type)
                                      << " must be the same float type (int8/uint8 for max pooling only)");
     KILN_ASSIGN_OR_RETURN(Geometry g, poolingGeometry(a, x, y));
+    const TensorRef* indices = ctx.outputs.size() > 1 ? &ctx.outputs[1] : nullptr;
+    KILN_CHECK_ARG(!indices || (a.type == PoolingType::kMAX && indices->type == DataType::kINT64 &&
+                                indices->shape == y.shape),
+                   "Pooling: output 1 (indices) must be int64 of the output's shape "
+                       << toString(y.shape) << " and needs max pooling; got " << dataTypeName(indices->type)
+                       << toString(indices->shape) << " with pooling type " << static_cast<int>(a.type));
     const int64_t planes = x.shape.d[0] * x.shape.d[1], inVol = g.inVolume(), outVol = g.outVolume();
     const double lowest = emptyMax(x.type);
     conv_detail::parallelFor(ctx.pool, planes, 1, [&](int64_t begin, int64_t end) {
@@ -125,7 +141,10 @@ Status runPooling(const ir::PoolingAttrs& a, const KernelContext& ctx) {
                     o[i] = rest % g.out[i];
                     rest /= g.out[i];
                 }
-                const WindowResult r = poolWindow(plane.data(), g, o);
+                const WindowResult r = poolWindow(plane.data(), g, o, a.indicesColumnMajor);
+                if (indices)
+                    static_cast<int64_t*>(indices->data)[pl * outVol + p] =
+                        r.argmax < 0 ? -1 : pl * inVol + r.argmax;
                 const int64_t divisor = a.averageCountExcludesPadding ? r.inside : r.padded;
                 const double average = divisor > 0 ? r.sum / static_cast<double>(divisor) : 0.0;
                 const double max = r.inside > 0 ? r.max : lowest;

@@ -1,9 +1,14 @@
 // Reference kernel for Scatter (kELEMENT = ONNX ScatterElements, kND = ONNX ScatterND); see
-// src/ir/ops/scatter.cc for the shapes. The output starts as a copy of data, then updates are written in
-// index order, so with duplicate indices the last update wins (ONNX reduction "none"). Index values are
-// data: a negative index wraps once (-1 is the last), anything else out of range is an error naming the
-// index, its position and the extent; all indices are checked before anything is scattered. Elements
-// move as bytes, so every DataType is supported exactly.
+// src/ir/ops/scatter.cc for the shapes. The output starts as a copy of data, then updates are applied in
+// index order: written (reduction kNONE, so with duplicate indices the last update wins) or combined with
+// the element they land on (kADD/kMUL/kMAX/kMIN, ONNX's reduction attribute). Index values are data: a
+// negative index wraps once (-1 is the last), anything else out of range is an error naming the index,
+// its position and the extent; all indices are checked before anything is scattered. Without a reduction
+// elements move as bytes, so every DataType is supported exactly; a reduction computes in double for
+// float types (one rounding per update, as in the data's own type) and in int64 for integers (wrapping
+// as the data's type does).
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -36,6 +41,70 @@ Status normalizeIndex(int64_t& v, int64_t n, int axis, int64_t position, const T
     return Status::ok();
 }
 
+/// Combines one update into the element it lands on.
+class Combiner {
+public:
+    Combiner(ScatterReduction reduction, DataType type, void* dst, const void* src)
+        : mReduction(reduction),
+          mType(type),
+          mDst(static_cast<uint8_t*>(dst)),
+          mSrc(static_cast<const uint8_t*>(src)),
+          mElem(dataTypeSize(type)) {}
+
+    /// dst[to] = dst[to] (op) src[from], element indices.
+    void apply(int64_t to, int64_t from) const {
+        if (mReduction == ScatterReduction::kNONE) {
+            std::memcpy(mDst + to * mElem, mSrc + from * mElem, static_cast<size_t>(mElem));
+        } else if (isFloatType(mType)) {
+            storeFromDouble(mType, mDst, to,
+                            combine(loadAsDouble(mType, mDst, to), loadAsDouble(mType, mSrc, from)));
+        } else {
+            storeFromInt64(mType, mDst, to,
+                           combine(loadAsInt64(mType, mDst, to), loadAsInt64(mType, mSrc, from)));
+        }
+    }
+
+private:
+    double combine(double a, double b) const {
+        switch (mReduction) {
+            case ScatterReduction::kNONE:
+                return b;
+            case ScatterReduction::kADD:
+                return a + b;
+            case ScatterReduction::kMUL:
+                return a * b;
+            case ScatterReduction::kMAX:
+                return std::isnan(a) || std::isnan(b) ? std::nan("") : std::max(a, b);
+            case ScatterReduction::kMIN:
+                return std::isnan(a) || std::isnan(b) ? std::nan("") : std::min(a, b);
+        }
+        return b;
+    }
+    int64_t combine(int64_t a, int64_t b) const {
+        // Unsigned arithmetic wraps instead of overflowing; the store then wraps to the data's width.
+        const auto ua = static_cast<uint64_t>(a), ub = static_cast<uint64_t>(b);
+        switch (mReduction) {
+            case ScatterReduction::kNONE:
+                return b;
+            case ScatterReduction::kADD:
+                return static_cast<int64_t>(ua + ub);
+            case ScatterReduction::kMUL:
+                return static_cast<int64_t>(ua * ub);
+            case ScatterReduction::kMAX:
+                return std::max(a, b);
+            case ScatterReduction::kMIN:
+                return std::min(a, b);
+        }
+        return b;
+    }
+
+    ScatterReduction mReduction;
+    DataType mType;
+    uint8_t* mDst;
+    const uint8_t* mSrc;
+    int64_t mElem;
+};
+
 }  // namespace
 
 Status runScatter(const ir::ScatterAttrs& attrs, const KernelContext& ctx) {
@@ -52,13 +121,16 @@ Status runScatter(const ir::ScatterAttrs& attrs, const KernelContext& ctx) {
                              ", updates " + dataTypeName(updates.type) + toString(updates.shape) +
                              " and output " + dataTypeName(out.type) + toString(out.shape) +
                              " are inconsistent");
+    if (data.type == DataType::kBOOL && attrs.reduction != ScatterReduction::kNONE)
+        return invalidArgument("Scatter: reduction " + std::to_string(static_cast<int>(attrs.reduction)) +
+                               " needs numeric data, got bool");
     const int64_t elem = dataTypeSize(data.type);
     const std::vector<int64_t> dataStrides = stridesOf(data.shape);
     std::vector<int64_t> idx(static_cast<size_t>(indices.numel()));
     for (size_t i = 0; i < idx.size(); ++i)
         idx[i] = loadAsInt64(indices.type, indices.data, static_cast<int64_t>(i));
-    const auto* upd = static_cast<const uint8_t*>(updates.data);
     auto* dst = static_cast<uint8_t*>(out.data);
+    const Combiner combiner(attrs.reduction, data.type, out.data, updates.data);
 
     auto copyData = [&] {
         if (out.data == data.data) return;  // in place
@@ -100,7 +172,7 @@ Status runScatter(const ir::ScatterAttrs& attrs, const KernelContext& ctx) {
                 int64_t to = 0;
                 for (int d = 0; d < r; ++d)
                     to += c[static_cast<size_t>(d)] * dataStrides[static_cast<size_t>(d)];
-                std::memcpy(dst + to * elem, upd + static_cast<int64_t>(p) * elem, static_cast<size_t>(elem));
+                combiner.apply(to, static_cast<int64_t>(p));
             }
             return Status::ok();
         }
@@ -130,7 +202,11 @@ Status runScatter(const ir::ScatterAttrs& attrs, const KernelContext& ctx) {
                 int64_t to = 0;
                 for (int64_t j = 0; j < k; ++j)
                     to += idx[static_cast<size_t>(t * k + j)] * dataStrides[static_cast<size_t>(j)];
-                std::memcpy(dst + to * elem, upd + t * slice * elem, static_cast<size_t>(slice * elem));
+                if (attrs.reduction == ScatterReduction::kNONE)
+                    std::memcpy(dst + to * elem, static_cast<const uint8_t*>(updates.data) + t * slice * elem,
+                                static_cast<size_t>(slice * elem));
+                else
+                    for (int64_t e = 0; e < slice; ++e) combiner.apply(to + e, t * slice + e);
             }
             return Status::ok();
         }

@@ -3,7 +3,8 @@
 // are either empty (defaults) or have one entry per spatial dim. Output extents follow TensorRT's
 // PaddingMode formulas; for Pooling in kEXPLICIT_ROUND_UP (ceil) mode a last window that would start
 // past the input and its pre-padding is dropped, as PyTorch and ONNX do. Unknown (-1) input extents
-// give -1 output extents wherever the output depends on them.
+// give -1 output extents wherever the output depends on them. Max pooling may have a second output, the
+// int64 indices of the maxima, of the first output's shape.
 #include <algorithm>
 #include <sstream>
 
@@ -281,6 +282,19 @@ Status inferPooling(const PoolingAttrs& a, InferContext& ctx) {
     const int nbSpatial = x.shape.nbDims - 2;
     Dims out = x.shape;
     ctx.outputs[0].type = x.type;
+    const bool indices = ctx.outputs.size() > 1;
+    KILN_CHECK_ARG(!indices || a.type == PoolingType::kMAX,
+                   op << ": output 1 (indices) exists for max pooling only, the pooling type is "
+                      << static_cast<int>(a.type) << "; use PoolingType::kMAX or drop the indices output");
+    // Output 1 holds flat int64 indices into the whole input, of output 0's shape.
+    auto finish = [&]() {
+        ctx.outputs[0].shape = out;
+        if (indices) {
+            ctx.outputs[1].type = DataType::kINT64;
+            ctx.outputs[1].shape = out;
+        }
+        return Status::ok();
+    };
     if (a.global) {
         // The window is the whole spatial extent: every spatial dim collapses to 1, known or not.
         for (int i = 0; i < nbSpatial; ++i) {
@@ -289,8 +303,7 @@ Status inferPooling(const PoolingAttrs& a, InferContext& ctx) {
                 op << ": global pooling over an empty spatial extent, input " << toString(x.shape));
             out.d[2 + i] = 1;
         }
-        ctx.outputs[0].shape = out;
-        return Status::ok();
+        return finish();
     }
     KILN_CHECK_ARG(a.windowSize.nbDims == nbSpatial,
                    op << ": windowSize must have one entry per spatial dim of input " << toString(x.shape)
@@ -316,8 +329,7 @@ Status inferPooling(const PoolingAttrs& a, InferContext& ctx) {
                                                           dilation.v[i], pre.v[i], post.v[i], a.paddingMode,
                                                           /*dropPaddingWindow=*/true));
     }
-    ctx.outputs[0].shape = out;
-    return Status::ok();
+    return finish();
 }
 
 }  // namespace kiln::ir

@@ -3,7 +3,8 @@
 //             larger than data outside the axis; out[.., idx[p], ..] = updates[p].
 //   kND       ONNX ScatterND: indices [i_0..i_{q-2}, k] address k leading dims of data; updates have shape
 //             indices[:-1] + data[k:].
-// The output is data's type and shape. Index values are data, so the kernel checks them.
+// The output is data's type and shape. Index values are data, so the kernel checks them. A reduction
+// other than kNONE does arithmetic, so it needs a numeric type (not bool).
 #include <string>
 
 #include "common/dims.h"
@@ -99,6 +100,23 @@ Status inferScatter(const ScatterAttrs& attrs, InferContext& ctx) {
             break;
     }
     KILN_RETURN_IF_ERROR(shapes);
+    bool known = false;
+    switch (attrs.reduction) {
+        case ScatterReduction::kNONE:
+        case ScatterReduction::kADD:
+        case ScatterReduction::kMUL:
+        case ScatterReduction::kMAX:
+        case ScatterReduction::kMIN:
+            known = true;
+            break;
+    }
+    if (!known)
+        return invalidArgument("Scatter: unknown reduction " +
+                               std::to_string(static_cast<int>(attrs.reduction)) +
+                               " (expected kNONE, kADD, kMUL, kMAX or kMIN)");
+    if (attrs.reduction != ScatterReduction::kNONE && data.type == DataType::kBOOL)
+        return invalidArgument("Scatter: reduction " + std::to_string(static_cast<int>(attrs.reduction)) +
+                               " needs numeric data, got bool; use kNONE or cast the data to int32");
     ctx.outputs[0].type = data.type;
     ctx.outputs[0].shape = data.shape;
     return Status::ok();

@@ -1,6 +1,7 @@
 // Importers for convolution and pooling: Conv, ConvTranspose, MaxPool, AveragePool, GlobalAveragePool,
 // GlobalMaxPool. ONNX pads ([begin..., end...]), auto_pad, dilations, ceil_mode and count_include_pad map
-// onto the layers' pre/post padding, padding mode and flags. The network checks a layer as it is added,
+// onto the layers' pre/post padding, padding mode and flags; MaxPool's Indices output is the pooling
+// layer's indices output, storage_order its column-major flag. The network checks a layer as it is added,
 // with default attributes, so layers are added in a form valid for any input (a 1x1 kernel or window)
 // and then given their real parameters: the kernel goes in as 1x1 weights with (maps / groups) *
 // kernel volume output maps, which holds exactly W's values, and takes its real shape when the maps,
@@ -265,19 +266,10 @@ Status importConvTranspose(ImportContext& ctx, const OnnxNode& node, std::vector
 
 Status checkMaxPool(const OnnxNode& node) {
     KILN_RETURN_IF_ERROR(checkAutoPad(node));
-    if (node.nbOutputs() > 1 && !node.proto->output(1).empty())
-        return unsupported("output 1 (Indices) of MaxPool is not supported");
     KILN_ASSIGN_OR_RETURN(int64_t order, node.attrs().getInt("storage_order", 0));
-    if (order != 0) return unsupported("storage_order=1 (column-major indices) is not supported");
-    return Status::ok();
-}
-
-Status checkAveragePool(const OnnxNode& node) {
-    KILN_RETURN_IF_ERROR(checkAutoPad(node));
-    KILN_ASSIGN_OR_RETURN(std::vector<int64_t> dil,
-                          node.attrs().getInts("dilations", std::vector<int64_t>{}));
-    for (int64_t d : dil)
-        if (d != 1) return unsupported("AveragePool with dilations other than 1 is not supported");
+    if (order != 0 && order != 1)
+        return invalidArgument("attribute 'storage_order' is " + std::to_string(order) +
+                               "; expected 0 (row-major) or 1 (column-major)");
     return Status::ok();
 }
 
@@ -288,7 +280,7 @@ Status importPool(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& 
     if (nbSpatial < 1 || nbSpatial > 3)
         return unsupported("pooling input " + toString(x->getDimensions()) +
                            ": Kiln supports 1 to 3 spatial dims");
-    KILN_RETURN_IF_ERROR(type == PoolingType::kMAX ? checkMaxPool(node) : checkAveragePool(node));
+    KILN_RETURN_IF_ERROR(type == PoolingType::kMAX ? checkMaxPool(node) : checkAutoPad(node));
     const bool dilations = type == PoolingType::kMAX ? node.opset >= 10 : node.opset >= 19;
     KILN_ASSIGN_OR_RETURN(SpatialAttrs s, readSpatial(node, nbSpatial, {}, dilations, node.opset >= 10));
     IPoolingLayer* pool = ctx.net().addPoolingNd(*x, type, unitDims(nbSpatial));
@@ -298,14 +290,19 @@ Status importPool(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& 
     pool->setPrePadding(toDims(s.pre));
     pool->setPostPadding(toDims(s.post));
     pool->setPaddingMode(paddingModeOf(s));
+    bool dilated = false;
+    for (int64_t d : s.dilations) dilated = dilated || d != 1;
+    if (dilated) pool->setDilationNd(toDims(s.dilations));
     if (type == PoolingType::kAVERAGE) {
         KILN_ASSIGN_OR_RETURN(int64_t include, node.attrs().getInt("count_include_pad", 0));
         pool->setAverageCountExcludesPadding(include == 0);
-    } else {
-        bool dilated = false;
-        for (int64_t d : s.dilations) dilated = dilated || d != 1;
-        // IPoolingLayer has no dilation setter yet (the IR attribute exists).
-        if (dilated) return unsupported("MaxPool with dilations other than 1 is not supported yet");
+    } else if (outputs.size() > 1 && !node.proto->output(1).empty()) {
+        // Indices (opset 8+): flat int64 positions in the input, spatial order per storage_order.
+        KILN_ASSIGN_OR_RETURN(int64_t order, node.attrs().getInt("storage_order", 0));
+        pool->setIndicesColumnMajor(order == 1);
+        ITensor* indices = pool->addIndicesOutput();
+        if (!indices) return ctx.failedCall("IPoolingLayer::addIndicesOutput");
+        KILN_RETURN_IF_ERROR(setOutput(outputs, indices, 1));
     }
     return setOutput(outputs, pool->getOutput(0));
 }
@@ -346,7 +343,7 @@ const OpImporter kImporters[] = {
     {"Conv", kMinOpset, kMaxOpset, importConv, checkAutoPad},
     {"ConvTranspose", kMinOpset, kMaxOpset, importConvTranspose, checkAutoPad},
     {"MaxPool", kMinOpset, kMaxOpset, importMaxPool, checkMaxPool},
-    {"AveragePool", kMinOpset, kMaxOpset, importAveragePool, checkAveragePool},
+    {"AveragePool", kMinOpset, kMaxOpset, importAveragePool, checkAutoPad},
     {"GlobalAveragePool", kMinOpset, kMaxOpset, importGlobalAveragePool},
     {"GlobalMaxPool", kMinOpset, kMaxOpset, importGlobalMaxPool},
 };

@@ -1,8 +1,9 @@
 // Importers for matrix products: MatMul (numpy semantics: 1-D operands are vectors, batch dims
 // broadcast), Gemm (alpha * op(A) op(B) + beta * C, alpha and beta folded into constant operands), and
-// Einsum in its common forms, decomposed into reduce-sums over letters only one operand has, transposes
-// to [batch, free, contracted] order, reshapes to 3-D, a batched matrix multiply, and the inverse
-// reshape and transpose to the requested output order.
+// Einsum in its common forms: a letter repeated within one operand first takes that diagonal (transpose
+// the two dims together, merge them by a reshape, slice with stride n + 1), then the decomposition into
+// reduce-sums over letters only one operand has, transposes to [batch, free, contracted] order, reshapes
+// to 3-D, a batched matrix multiply, and the inverse reshape and transpose to the requested output order.
 #include <algorithm>
 #include <map>
 
@@ -155,12 +156,73 @@ StatusOr<EinsumSpec> parseEinsum(const std::string& equation, const std::vector<
         for (const auto& [c, n] : count)
             if (n == 1 && std::islower(static_cast<unsigned char>(c))) spec.output += c;
     }
-    for (const auto& t : spec.terms)
-        for (size_t i = 0; i < t.size(); ++i)
-            if (t.find(t[i], i + 1) != std::string::npos)
-                return unsupported("equation '" + equation + "' repeats '" + std::string(1, t[i]) +
-                                   "' within one operand (a diagonal); Kiln does not support that form");
     return spec;
+}
+
+/// Replaces `x` (letters `term`) by its diagonal over each letter the term repeats, one pair at a time
+/// ("ii" -> "i", "iii" -> "ii" -> "i"): the second occurrence is transposed next to the first, the two
+/// dims of extent n are merged into n * n by a reshape, and a slice with stride n + 1 keeps the n
+/// elements whose two indices agree.
+StatusOr<ITensor*> takeDiagonals(ImportContext& ctx, const std::string& equation, ITensor* x,
+                                 std::string& term) {
+    while (true) {
+        size_t p = std::string::npos, q = std::string::npos;
+        for (size_t i = 0; i < term.size() && q == std::string::npos; ++i) {
+            q = term.find(term[i], i + 1);
+            p = i;
+        }
+        if (q == std::string::npos) return x;
+        std::vector<int> perm;
+        for (size_t i = 0; i < term.size(); ++i) {
+            if (i == q) continue;
+            perm.push_back(static_cast<int>(i));
+            if (i == p) perm.push_back(static_cast<int>(q));
+        }
+        KILN_ASSIGN_OR_RETURN(x, transposeTo(ctx, x, perm));
+        KILN_ASSIGN_OR_RETURN(ShapeTensor shape, shapeOf(ctx, x));
+        const int64_t at = static_cast<int64_t>(p), rank = shape.size();
+        const PartialElement n0 = shape.at(at), n1 = shape.at(at + 1);
+        if (n0 && n1 && *n0 != *n1)
+            return invalidArgument("equation '" + equation + "' repeats '" + std::string(1, term[p]) +
+                                   "' within one operand, whose dims " + std::to_string(p) + " and " +
+                                   std::to_string(q) + " differ (" + std::to_string(*n0) + " and " +
+                                   std::to_string(*n1) + "); a diagonal needs equal extents");
+        KILN_ASSIGN_OR_RETURN(ShapeTensor before, sliceShape(ctx, shape, 0, at));
+        KILN_ASSIGN_OR_RETURN(ShapeTensor n, sliceShape(ctx, shape, at, at + 1));
+        KILN_ASSIGN_OR_RETURN(ShapeTensor after, sliceShape(ctx, shape, at + 2, rank));
+        KILN_ASSIGN_OR_RETURN(ShapeTensor squared, shapeBinary(ctx, n, n, ElementWiseOperation::kPROD));
+        KILN_ASSIGN_OR_RETURN(ShapeTensor merged, concatShapes(ctx, {before, squared, after}));
+        KILN_ASSIGN_OR_RETURN(x, reshapeTo(ctx, x, merged));
+        KILN_ASSIGN_OR_RETURN(ShapeTensor size, concatShapes(ctx, {before, n, after}));
+        KILN_ASSIGN_OR_RETURN(ShapeTensor step,
+                              shapeBinary(ctx, n, ShapeTensor::known({1}), ElementWiseOperation::kSUM));
+        KILN_ASSIGN_OR_RETURN(
+            ShapeTensor stride,
+            concatShapes(ctx,
+                         {ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(at), 1)), step,
+                          ShapeTensor::known(std::vector<int64_t>(static_cast<size_t>(rank - at - 2), 1))}));
+        const int outRank = static_cast<int>(rank - 1);
+        Dims zeros, ones;
+        zeros.nbDims = ones.nbDims = outRank;
+        for (int i = 0; i < outRank; ++i) {
+            zeros.d[i] = 0;
+            ones.d[i] = 1;
+        }
+        // Run-time parts start as zeros / ones, valid for any input until the shape tensors are set.
+        ISliceLayer* slice = ctx.net().addSlice(*x, zeros, size.allKnown() ? makeDims(size.values()) : zeros,
+                                                stride.allKnown() ? makeDims(stride.values()) : ones);
+        KILN_ASSIGN_OR_RETURN(slice, ctx.check(slice, "addSlice"));
+        if (!size.allKnown()) {
+            KILN_ASSIGN_OR_RETURN(ITensor * t, size.tensor(ctx));
+            slice->setInput(2, *t);
+        }
+        if (!stride.allKnown()) {
+            KILN_ASSIGN_OR_RETURN(ITensor * t, stride.tensor(ctx));
+            slice->setInput(3, *t);
+        }
+        x = slice->getOutput(0);
+        term.erase(q, 1);
+    }
 }
 
 /// Sums `x` (letters `term`) over the letters not in `keep`; returns the remaining letters.
@@ -198,6 +260,9 @@ Status importEinsum(ImportContext& ctx, const OnnxNode& node, std::vector<Value>
         ranks.push_back(t->getDimensions().nbDims);
     }
     KILN_ASSIGN_OR_RETURN(EinsumSpec spec, parseEinsum(equation, ranks));
+    for (size_t i = 0; i < ops.size(); ++i) {
+        KILN_ASSIGN_OR_RETURN(ops[i], takeDiagonals(ctx, equation, ops[i], spec.terms[i]));
+    }
     for (char c : spec.output) {
         bool found = false;
         for (const auto& t : spec.terms) found = found || t.find(c) != std::string::npos;

@@ -278,22 +278,29 @@ Status importGatherND(ImportContext& ctx, const OnnxNode& node, std::vector<Valu
     return setOutput(outputs, g->getOutput(0));
 }
 
-Status checkScatter(const OnnxNode& node) {
+StatusOr<ScatterReduction> scatterReduction(const OnnxNode& node) {
     KILN_ASSIGN_OR_RETURN(std::string reduction, node.attrs().getString("reduction", std::string("none")));
-    if (reduction != "none")
-        return unsupported("reduction '" + reduction +
-                           "' is not supported; Kiln's scatter replaces (reduction 'none')");
-    return Status::ok();
+    if (reduction == "none") return ScatterReduction::kNONE;
+    if (reduction == "add") return ScatterReduction::kADD;
+    if (reduction == "mul") return ScatterReduction::kMUL;
+    if (reduction == "max") return ScatterReduction::kMAX;
+    if (reduction == "min") return ScatterReduction::kMIN;
+    return unsupported("reduction '" + reduction + "' is not supported; expected none, add, mul, max or min");
+}
+
+Status checkScatter(const OnnxNode& node) {
+    return scatterReduction(node).status();
 }
 
 Status importScatter(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
                      std::vector<Value>& outputs, ScatterMode mode) {
-    KILN_RETURN_IF_ERROR(checkScatter(node));
+    KILN_ASSIGN_OR_RETURN(ScatterReduction reduction, scatterReduction(node));
     KILN_ASSIGN_OR_RETURN(ITensor * data, inputTensor(ctx, node, inputs, 0));
     KILN_ASSIGN_OR_RETURN(ITensor * idx, inputTensor(ctx, node, inputs, 1));
     KILN_ASSIGN_OR_RETURN(ITensor * upd, inputTensor(ctx, node, inputs, 2));
     IScatterLayer* s = ctx.net().addScatter(*data, *idx, *upd, mode);
     KILN_ASSIGN_OR_RETURN(s, ctx.check(s, "addScatter"));
+    if (reduction != ScatterReduction::kNONE) s->setReduction(reduction);
     if (mode == ScatterMode::kELEMENT) {
         KILN_ASSIGN_OR_RETURN(int64_t axis, node.attrs().getInt("axis", 0));
         KILN_ASSIGN_OR_RETURN(int a, normalizeAxis(axis, data->getDimensions().nbDims, "axis"));
