@@ -39,7 +39,7 @@ const char* flagName(BuilderFlag f) {
 const char* missingFeature(BuilderFlag f) {
     switch (f) {
         case BuilderFlag::kFP16:
-        case BuilderFlag::kBF16: return "reduced-precision (FP16/BF16) builds";
+        case BuilderFlag::kBF16: return nullptr;  // builder/precision.cc
         case BuilderFlag::kINT8:
         case BuilderFlag::kFP8: return "quantized (INT8/FP8) builds";
         case BuilderFlag::kREFIT: return "refittable engines";
@@ -189,6 +189,12 @@ private:
         opts.target = cfg->target();
         opts.workspaceLimit = cfg->workspace();
         opts.optimizationLevel = cfg->getBuilderOptimizationLevel();
+        // With both flags, float16 (more mantissa) wins, as a TensorRT user allowing both would expect
+        // from the faster-or-equal choice on GPUs with both.
+        if (cfg->getFlag(BuilderFlag::kFP16))
+            opts.reducedPrecision = DataType::kHALF;
+        else if (cfg->getFlag(BuilderFlag::kBF16))
+            opts.reducedPrecision = DataType::kBF16;
         return builder::buildPlan(net->graph(), opts);
     }
 

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "backends/device_info.h"
+#include "builder/precision.h"
 #include "kiln/types.h"
 
 namespace kiln::builder {
@@ -70,6 +71,8 @@ StatusOr<plan::Plan> buildPlan(const ir::Graph& network, const BuildOptions& opt
     KILN_RETURN_IF_ERROR(p.graph.inferShapes());
     p.graph.removeDeadNodes();
     KILN_RETURN_IF_ERROR(p.graph.inferShapes());
+    if (options.reducedPrecision != DataType::kFLOAT)
+        KILN_RETURN_IF_ERROR(reducePrecision(p.graph, options.reducedPrecision));
     for (ir::TensorId t : p.graph.outputs()) {
         if (p.graph.tensor(t).isInput) continue;
         if (p.graph.tensor(t).producer < 0)

@@ -26,6 +26,7 @@ struct BuildOptions {
     Target target;
     uint64_t workspaceLimit{0};  ///< 0: no limit
     int32_t optimizationLevel{3};
+    DataType reducedPrecision{DataType::kFLOAT};  ///< kHALF / kBF16: lower float32 compute (precision.h)
 };
 
 /// Builds the plan; every error names the node it concerns.

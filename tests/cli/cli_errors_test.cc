@@ -118,7 +118,6 @@ TEST(KilnBuildErrors, BadBuildArguments) {
     expectError("build --network mnist --batch 0" + out, "batch size must be positive");
     expectError("build --network mnist --image-size 8" + out, "image size 8 does not fit mnist");
     expectError("build --network mnist --device tpu" + out, "unknown target device 'tpu'");
-    expectError("build --network mnist --fp16" + out, "BuilderFlag::kFP16");
     expectError("build --network mnist --int8" + out, "BuilderFlag::kINT8");
     expectError("build --network mnist --opt-level 7" + out, "--opt-level");
     expectError("build --network mnist -o " + shellQuote(dir.path("no/such/dir/x.plan")), "cannot write");

@@ -312,10 +312,10 @@ TEST_F(RuntimeTest, ApiErrorsAreReportedNotIgnored) {
     Ptr<INetworkDefinition> net(builder->createNetworkV2(0));
     model.define(*net, 1);
     Ptr<IBuilderConfig> config(builder->createBuilderConfig());
-    config->setFlag(BuilderFlag::kFP16);
+    config->setFlag(BuilderFlag::kINT8);
     EXPECT_EQ(builder->buildSerializedNetwork(*net, *config), nullptr);
-    EXPECT_TRUE(logger.hasError("kFP16")) << logger.allErrors();
-    config->clearFlag(BuilderFlag::kFP16);
+    EXPECT_TRUE(logger.hasError("kINT8")) << logger.allErrors();
+    config->clearFlag(BuilderFlag::kINT8);
 
     logger.clear();
     EXPECT_FALSE(config->setTargetDevice("tpu:0"));
