@@ -65,9 +65,36 @@ Status reducePrecision(ir::Graph& g, DataType type) {
                 if (n.inputs[k] != ir::kNoTensor) isQuantScale[static_cast<size_t>(n.inputs[k])] = true;
     auto lowers = [&](ir::TensorId t) {
         const auto i = static_cast<size_t>(t);
-        return g.tensor(t).type == DataType::kFLOAT && !keep[i] && !isQuantScale[i];
+        // Tensors added here (the inner side of an output cast) are past the end: they are never kept.
+        const bool kept = i < keep.size() && (keep[i] || isQuantScale[i]);
+        // Network outputs keep their type: the boundary casts below write them.
+        return g.tensor(t).type == DataType::kFLOAT && !kept && !g.tensor(t).isOutput;
     };
 
+    // Outputs first: the producer writes an inner tensor (lowered below like any other) and a Cast back to
+    // float32 writes the output under its own name.
+    const std::vector<ir::TensorId> outputs = g.outputs();
+    for (ir::TensorId out : outputs) {
+        ir::Tensor& t = g.tensor(out);
+        if (t.isInput || t.producer < 0 || t.type != DataType::kFLOAT || keep[static_cast<size_t>(out)]) continue;
+        const ir::NodeId producer = t.producer;
+        const ir::TensorId inner = g.addTensor(freshName(g, t.name + suffix), DataType::kFLOAT, t.shape);
+        g.tensor(inner).producer = producer;
+        for (ir::TensorId& o : g.node(producer).outputs)
+            if (o == out) o = inner;
+        // Every other consumer of the output reads the reduced tensor too.
+        for (ir::Node& n : g.nodes())
+            for (ir::TensorId& in : n.inputs)
+                if (in == out) in = inner;
+        ir::CastAttrs cast;
+        cast.toType = DataType::kFLOAT;
+        // addNode creates a fresh output; make it the original output tensor instead.
+        const ir::NodeId castNode = g.addNode(g.tensor(out).name + "_to_fp32", cast, {inner}, 1);
+        const ir::TensorId made = g.node(castNode).outputs[0];
+        g.node(castNode).outputs[0] = out;
+        g.tensor(out).producer = castNode;
+        g.tensor(made).producer = -1;
+    }
     // Producers: constants, casts, fills and identities that make float32 produce the reduced type.
     for (ir::Node& n : g.nodes()) {
         if (n.outputs.empty() || !lowers(n.outputs[0])) continue;
@@ -101,31 +128,6 @@ Status reducePrecision(ir::Graph& g, DataType type) {
                 if (t == in) t = lowered;
     }
 
-    // Outputs: the producer writes a reduced-precision tensor and a Cast back to float32 writes the
-    // output under its own name.
-    const std::vector<ir::TensorId> outputs = g.outputs();
-    for (ir::TensorId out : outputs) {
-        ir::Tensor& t = g.tensor(out);
-        if (t.isInput || t.producer < 0 || t.type != DataType::kFLOAT || keep[static_cast<size_t>(out)]) continue;
-        const ir::NodeId producer = t.producer;
-        const ir::TensorId inner = g.addTensor(freshName(g, t.name + suffix), DataType::kFLOAT, t.shape);
-        g.tensor(inner).producer = producer;
-        for (ir::TensorId& o : g.node(producer).outputs)
-            if (o == out) o = inner;
-        // Every other consumer of the output reads the reduced tensor too.
-        for (ir::Node& n : g.nodes())
-            for (ir::TensorId& in : n.inputs)
-                if (in == out) in = inner;
-        ir::CastAttrs cast;
-        cast.toType = DataType::kFLOAT;
-        // addNode creates a fresh output; make it the original output tensor instead.
-        const ir::NodeId castNode = g.addNode(g.tensor(out).name + "_to_fp32", cast, {inner}, 1);
-        const ir::TensorId made = g.node(castNode).outputs[0];
-        g.node(castNode).outputs[0] = out;
-        g.tensor(out).producer = castNode;
-        g.tensor(made).producer = -1;
-        if (std::holds_alternative<ir::IdentityAttrs>(g.node(producer).attrs)) g.tensor(inner).type = type;
-    }
     KILN_RETURN_IF_ERROR(g.topoSort());
     g.removeDeadNodes();  // drops the placeholder tensors addNode made for the output casts
     return g.inferShapes();

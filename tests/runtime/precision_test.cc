@@ -132,5 +132,39 @@ TEST(Precision, BothFlagsChooseFloat16) {
     EXPECT_EQ(both.info.find("bfloat16"), std::string::npos);
 }
 
+TEST(Precision, OutputsMadeByIdentityOrConstantKeepFloat32) {
+    // x -> Identity -> "copy" and a Constant -> "konst", both network outputs; an fp16 build keeps their
+    // type, and the values are x and the constant rounded to float16 (exactly representable here).
+    testing::TestLogger logger;
+    std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
+    std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
+    ITensor* x = net->addInput("x", DataType::kFLOAT, Dims2(1, 4));
+    ITensor* copy = net->addIdentity(*x)->getOutput(0);
+    copy->setName("copy");
+    net->markOutput(*copy);
+    const std::vector<float> k = {0.5f, -2.f, 1024.f, 0.25f};
+    ITensor* konst = net->addConstant(Dims2(1, 4), Weights{DataType::kFLOAT, k.data(), 4})->getOutput(0);
+    konst->setName("konst");
+    net->markOutput(*konst);
+    std::unique_ptr<IBuilderConfig> config(builder->createBuilderConfig());
+    config->setFlag(BuilderFlag::kFP16);
+    std::unique_ptr<IHostMemory> plan(builder->buildSerializedNetwork(*net, *config));
+    ASSERT_NE(plan, nullptr) << logger.allErrors();
+    std::unique_ptr<IRuntime> runtime(createInferRuntime(logger));
+    std::unique_ptr<ICudaEngine> engine(runtime->deserializeCudaEngine(plan->data(), plan->size()));
+    ASSERT_NE(engine, nullptr) << logger.allErrors();
+    EXPECT_EQ(engine->getTensorDataType("copy"), DataType::kFLOAT);
+    EXPECT_EQ(engine->getTensorDataType("konst"), DataType::kFLOAT);
+    std::unique_ptr<IExecutionContext> ctx(engine->createExecutionContext());
+    const std::vector<float> in = {1.f, -3.5f, 8.f, 0.125f};
+    std::vector<float> outCopy(4), outKonst(4);
+    ctx->setInputTensorAddress("x", in.data());
+    ctx->setTensorAddress("copy", outCopy.data());
+    ctx->setTensorAddress("konst", outKonst.data());
+    ASSERT_TRUE(ctx->enqueueV3(nullptr)) << logger.allErrors();
+    EXPECT_EQ(outCopy, in);
+    EXPECT_EQ(outKonst, k);
+}
+
 }  // namespace
 }  // namespace kiln

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "commands.h"
+#include "gpu_run.h"
 #include "kiln/kiln.h"
 #include "logger.h"
 #include "npy.h"
@@ -181,6 +182,8 @@ CLI::App* addRunCommand(CLI::App& app, RunArgs& a) {
         ->type_name("N")
         ->check(CLI::Range(0, 1000000).description(""))
         ->capture_default_str();
+    cmd->add_flag("--cuda-graph", a.cudaGraph,
+                  "GPU plans: capture one enqueueV3 into a CUDA graph and time its replays");
     cmd->add_flag("-v,--verbose", a.verbose, "Print the library's info and verbose messages");
     cmd->footer(
         "Examples:\n"
@@ -296,6 +299,12 @@ int runRun(const RunArgs& a) {
             fillRandom(b.type, b.data(), volumeOf(b.shape), random);
             b.source = "random (seed " + std::to_string(a.seed) + ")";
         }
+        // Values read on the host when shapes are resolved (all inputs of a CPU plan, shape-tensor inputs
+        // of a GPU plan) are bound now, before output shapes are asked for.
+        if ((std::string(engine.getTarget()) == "cpu" ||
+             engine.getTensorLocation(b.name.c_str()) == TensorLocation::kHOST) &&
+            !context->setTensorAddress(b.name.c_str(), b.data()))
+            return reportFailure(logger, kCommand, "cannot bind tensor '" + b.name + "'");
     }
     for (Binding& b : bindings) {
         if (b.isInput) continue;
@@ -306,9 +315,10 @@ int runRun(const RunArgs& a) {
                 "cannot determine the shape of output '" + b.name + "' (got " + dimsText(b.shape) + ")");
         b.allocate();
     }
-    for (Binding& b : bindings)
-        if (!context->setTensorAddress(b.name.c_str(), b.data()))
-            return reportFailure(logger, kCommand, "cannot bind tensor '" + b.name + "'");
+    if (std::string(engine.getTarget()) == "cpu")
+        for (Binding& b : bindings)
+            if (!context->setTensorAddress(b.name.c_str(), b.data()))
+                return reportFailure(logger, kCommand, "cannot bind tensor '" + b.name + "'");
 
     // Before running, so that a bad directory fails fast.
     if (!a.outputDir.empty()) {
@@ -326,12 +336,23 @@ int runRun(const RunArgs& a) {
                         dimsText(b.shape).c_str(), b.source.c_str());
 
     std::vector<double> ms;
-    for (int32_t i = 0; i < a.warmup + a.iterations; ++i) {
-        const auto start = std::chrono::steady_clock::now();
-        if (!context->enqueueV3(nullptr))
-            return reportFailure(logger, kCommand, "inference failed (run " + std::to_string(i + 1) + ")");
-        const std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
-        if (i >= a.warmup) ms.push_back(elapsed.count());
+    if (std::string(engine.getTarget()) != "cpu") {
+        // A GPU plan: device copies of the I/O, runs on a stream timed with CUDA events.
+        std::vector<HostTensor> tensors;
+        for (Binding& b : bindings)
+            tensors.push_back({b.name, b.data(), b.bytes(), b.isInput,
+                               engine.getTensorLocation(b.name.c_str()) == TensorLocation::kHOST});
+        GpuRunOptions options{a.warmup, a.iterations, a.cudaGraph};
+        if (!runOnGpu(*context, tensors, options, &ms, &error)) return reportFailure(logger, kCommand, error);
+    } else {
+        if (a.cudaGraph) return reportFailure(logger, kCommand, "--cuda-graph applies to GPU plans; this plan is for the CPU");
+        for (int32_t i = 0; i < a.warmup + a.iterations; ++i) {
+            const auto start = std::chrono::steady_clock::now();
+            if (!context->enqueueV3(nullptr))
+                return reportFailure(logger, kCommand, "inference failed (run " + std::to_string(i + 1) + ")");
+            const std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
+            if (i >= a.warmup) ms.push_back(elapsed.count());
+        }
     }
 
     for (Binding& b : bindings) {

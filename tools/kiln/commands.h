@@ -37,6 +37,7 @@ struct RunArgs {
     uint64_t seed{1};
     int32_t printValues{8};
     bool verbose{false};
+    bool cudaGraph{false};  ///< GPU plans: time replays of one enqueue captured into a CUDA graph
 };
 
 struct InspectArgs {
