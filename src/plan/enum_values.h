@@ -50,5 +50,7 @@ bool isDeclared(CumulativeOperation v);
 const char* enumTypeName(CumulativeOperation);
 bool isDeclared(ScatterMode v);
 const char* enumTypeName(ScatterMode);
+bool isDeclared(CastRoundMode v);
+const char* enumTypeName(CastRoundMode);
 
 }  // namespace kiln::plan

@@ -126,7 +126,7 @@ StatusOr<std::unique_ptr<ResolvedShapes>> resolveShapes(const plan::Plan& plan, 
     for (size_t t = 0; t < nT; ++t) {
         if (r->storage[t] != Storage::kARENA) continue;
         const auto& d = r->tensors[t];
-        requests.push_back({volume(d.shape) * dataTypeSize(d.type), firstUse[t], lastUse[t]});
+        requests.push_back({storageBytes(d.type, volume(d.shape)), firstUse[t], lastUse[t]});
         owners.push_back(static_cast<ir::TensorId>(t));
     }
     ArenaPlan arena = planArena(requests);

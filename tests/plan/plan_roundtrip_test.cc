@@ -317,7 +317,7 @@ TEST(PlanWriter, RefusesPlansTheReaderWouldReject) {
     {
         Plan p = makeSamplePlan();
         p.graph.tensors()[0].type = static_cast<DataType>(kNB_DATA_TYPES);
-        expectWriteFails(p, "DataType value 9 is not declared");
+        expectWriteFails(p, "DataType value " + std::to_string(kNB_DATA_TYPES) + " is not declared");
     }
     {
         Plan p = makeSamplePlan();

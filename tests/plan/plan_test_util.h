@@ -50,7 +50,7 @@ inline std::vector<ir::TensorId> addOp(ir::Graph& g, const std::string& name, ir
 inline ir::TensorId addConst(ir::Graph& g, const std::string& name, DataType type, Dims shape,
                              uint32_t seed) {
     return g.addConstant(name, type, shape,
-                         randomBytes(static_cast<size_t>(volume(shape) * dataTypeSize(type)), seed));
+                         randomBytes(static_cast<size_t>(storageBytes(type, volume(shape))), seed));
 }
 
 /// Every op kind once, attributes away from their defaults, constants of several dtypes (one empty, one
