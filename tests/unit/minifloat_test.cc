@@ -138,7 +138,7 @@ TEST(MiniFloat, EveryCodeReencodesToItself) {
     for (const MiniFloatFormat* f : {&kFormatE4M3FN, &kFormatE4M3FNUZ, &kFormatE5M2, &kFormatE5M2FNUZ}) {
         for (uint32_t c = 0; c < 256; ++c) {
             const double v = decodeMiniFloat(*f, c);
-            if (std::isnan(v)) continue;
+            if (!std::isfinite(v)) continue;  // NaN and E5M2's infinities: the saturate tables above
             ASSERT_EQ(encodeMiniFloat(*f, v, true), c) << "bias " << f->bias << " code " << c;
             ASSERT_EQ(encodeMiniFloat(*f, v, false), c) << "bias " << f->bias << " code " << c;
         }
