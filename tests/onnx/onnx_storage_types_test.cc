@@ -15,7 +15,9 @@ namespace {
 
 TEST(OnnxStorageTypes, CastSaturateAndE8M0RoundMode) {
     ModelBuilder m(24);
-    m.input("x", DataType::kFLOAT, {4}).output("sat", DataType::kFP8_E5M2).output("nosat", DataType::kFP8_E5M2);
+    m.input("x", DataType::kFLOAT, {4})
+        .output("sat", DataType::kFP8_E5M2)
+        .output("nosat", DataType::kFP8_E5M2);
     m.output("up", DataType::kE8M0).output("down", DataType::kE8M0).output("nearest", DataType::kE8M0);
     m.node("Cast", {"x"}, {"sat"}).i("to", pb::TensorProto::FLOAT8E5M2);
     m.node("Cast", {"x"}, {"nosat"}).i("to", pb::TensorProto::FLOAT8E5M2).i("saturate", 0);
@@ -39,7 +41,8 @@ TEST(OnnxStorageTypes, CastSaturateAndE8M0RoundMode) {
     TestLogger logger;
     OnnxRun p = parseOnly(bad.bytes(), logger);
     EXPECT_FALSE(p.parsed);
-    EXPECT_NE(p.errors.find("'round_mode' is 'sideways', expected 'up', 'down' or 'nearest'"), std::string::npos)
+    EXPECT_NE(p.errors.find("'round_mode' is 'sideways', expected 'up', 'down' or 'nearest'"),
+              std::string::npos)
         << p.errors;
 }
 
@@ -81,9 +84,10 @@ TEST(OnnxStorageTypes, PackedInitializersAndBlockedDequantize) {
     m.node("DequantizeLinear", {"x", "s", "zp"}, {"y"}).i("axis", 1).i("block_size", 2);
     HostTensor y = runOne(m, {});
     // y[i][j] = (x[i][j] - zp[i][j / 2]) * s[i][j / 2].
-    expectValues(y, makeDims({3, 3}), {(-4 - 1) * 1.0, (-3 - 1) * 1.0, (-2 + 1) * 2.0,  //
-                                       (-1 - 0) * 3.0, (0 - 0) * 3.0, (1 - 2) * 4.0,    //
-                                       (2 + 8) * 5.0, (3 + 8) * 5.0, (4 - 7) * 6.0},
+    expectValues(y, makeDims({3, 3}),
+                 {(-4 - 1) * 1.0, (-3 - 1) * 1.0, (-2 + 1) * 2.0,  //
+                  (-1 - 0) * 3.0, (0 - 0) * 3.0, (1 - 2) * 4.0,    //
+                  (2 + 8) * 5.0, (3 + 8) * 5.0, (4 - 7) * 6.0},
                  0, "blocked DequantizeLinear");
 
     // int32_data holding the unpacked count is refused with the packed count it needed.
@@ -93,7 +97,8 @@ TEST(OnnxStorageTypes, PackedInitializersAndBlockedDequantize) {
     TestLogger logger;
     OnnxRun p = parseOnly(m.bytes(), logger);
     EXPECT_FALSE(p.parsed);
-    EXPECT_NE(p.errors.find("has 6 entries in int32_data; expected 3 (each entry holds one byte of packed elements)"),
+    EXPECT_NE(p.errors.find(
+                  "has 6 entries in int32_data; expected 3 (each entry holds one byte of packed elements)"),
               std::string::npos)
         << p.errors;
 }
@@ -106,8 +111,10 @@ TEST(OnnxStorageTypes, QuantizeLinearSubByteBlockedAndRunTimeZeroPoint) {
     m.output("u4", DataType::kUINT4).output("i2", DataType::kINT2);
     m.floats("s", makeDims({2, 2}), {1, 2, 4, 8});
     m.floats("s1", Dims{}, {2});
-    m.node("QuantizeLinear", {"x", "s"}, {"u4"}).i("axis", 0).i("block_size", 3).i("output_dtype",
-                                                                                   pb::TensorProto::UINT4);
+    m.node("QuantizeLinear", {"x", "s"}, {"u4"})
+        .i("axis", 0)
+        .i("block_size", 3)
+        .i("output_dtype", pb::TensorProto::UINT4);
     m.node("QuantizeLinear", {"x", "s1", "zp2"}, {"i2"});
     const HostTensor x = floatTensor(makeDims({4, 2}), {3, 3, 7, -2, 40, 9, 5, 17});
     HostTensor zp2 = HostTensor::fromVector(DataType::kINT2, makeDims({1}), std::vector<int64_t>{-1});
@@ -137,7 +144,9 @@ TEST(OnnxStorageTypes, RefusedWithReasons) {
     TestLogger logger;
     {
         ModelBuilder m(21);
-        m.input("x", DataType::kFLOAT, {2}).input("zp", DataType::kFP8_E5M2, {1}).output("y", DataType::kFP8_E5M2);
+        m.input("x", DataType::kFLOAT, {2})
+            .input("zp", DataType::kFP8_E5M2, {1})
+            .output("y", DataType::kFP8_E5M2);
         m.floats("s", Dims{}, {1});
         m.node("QuantizeLinear", {"x", "s", "zp"}, {"y"}).i("saturate", 0);
         OnnxRun p = parseOnly(m.bytes(), logger);
@@ -149,8 +158,10 @@ TEST(OnnxStorageTypes, RefusedWithReasons) {
         ModelBuilder m(21);
         m.input("x", DataType::kFLOAT, {2, 4}).output("y", DataType::kINT4);
         m.floats("s", makeDims({2, 2}), {1, 1, 1, 1});
-        m.node("QuantizeLinear", {"x", "s"}, {"y"}).i("axis", 1).i("block_size", -2).i("output_dtype",
-                                                                                       pb::TensorProto::INT4);
+        m.node("QuantizeLinear", {"x", "s"}, {"y"})
+            .i("axis", 1)
+            .i("block_size", -2)
+            .i("output_dtype", pb::TensorProto::INT4);
         OnnxRun p = parseOnly(m.bytes(), logger);
         EXPECT_FALSE(p.parsed);
         EXPECT_NE(p.errors.find("'block_size' is -2"), std::string::npos) << p.errors;

@@ -54,7 +54,8 @@ std::vector<uint8_t> castBytes(const HostTensor& x, const ir::CastAttrs& a) {
     for (size_t i = 0; i < want.size(); ++i) {
         const double g = got.at(static_cast<int64_t>(i));
         if (std::isnan(want[i]) ? !std::isnan(g) : g != want[i])
-            return ::testing::AssertionFailure() << "element " << i << " is " << g << ", expected " << want[i];
+            return ::testing::AssertionFailure()
+                   << "element " << i << " is " << g << ", expected " << want[i];
     }
     return ::testing::AssertionSuccess();
 }
@@ -146,8 +147,10 @@ TEST(CastStorageTypes, SubByteIntegersKeepTheLowBits) {
     // 7, 8, 2, e, 0, 0, 0 -> 0x87, 0xe2, 0x00, 0x00.
     const HostTensor x = floats({-9, 8, 2.7, -2.7, NAN, INFINITY, 1e20});
     EXPECT_EQ(castBytes(x, castTo(DataType::kINT4)), (std::vector<uint8_t>{0x87, 0xe2, 0x00, 0x00}));
-    // uint2 from float: -3 -> 1, -2 -> 2, -1 -> 3, 4 -> 0, 5 -> 1: fields 1 | 2<<2 | 3<<4 | 0<<6 = 0x39, 0x01.
-    EXPECT_EQ(castBytes(floats({-3, -2, -1, 4, 5}), castTo(DataType::kUINT2)), (std::vector<uint8_t>{0x39, 0x01}));
+    // uint2 from float: -3 -> 1, -2 -> 2, -1 -> 3, 4 -> 0, 5 -> 1: fields 1 | 2<<2 | 3<<4 | 0<<6 = 0x39,
+    // 0x01.
+    EXPECT_EQ(castBytes(floats({-3, -2, -1, 4, 5}), castTo(DataType::kUINT2)),
+              (std::vector<uint8_t>{0x39, 0x01}));
     // From integers: int32 300 = 0x12c -> int4 0xc = -4, uint4 12; int2 from int8 -3 (..101) -> 1.
     const HostTensor i = testing::intsOf(DataType::kINT32, makeDims({3}), {300, -1, 17});
     EXPECT_EQ(castBytes(i, castTo(DataType::kUINT4)), (std::vector<uint8_t>{0xfc, 0x01}));
@@ -171,7 +174,8 @@ TEST(CastStorageTypes, PackedOutputSplitBetweenThreadsMatchesSerialLoop) {
     // byte would lose nibbles. The expected bytes are packed here, one element at a time.
     const int64_t n = 5 * 16384 + 3;
     HostTensor x(DataType::kINT32, makeDims({n}));
-    for (int64_t i = 0; i < n; ++i) static_cast<int32_t*>(x.data())[i] = static_cast<int32_t>((i * 7919) % 2003 - 1001);
+    for (int64_t i = 0; i < n; ++i)
+        static_cast<int32_t*>(x.data())[i] = static_cast<int32_t>((i * 7919) % 2003 - 1001);
     for (DataType t : {DataType::kINT4, DataType::kUINT2, DataType::kFP4}) {
         std::vector<uint8_t> want(static_cast<size_t>(storageBytes(t, n)), 0);
         const int bits = dataTypeBits(t);
@@ -206,15 +210,16 @@ TEST(CastStorageTypes, IdentityConvertsToTheRequestedStorageType) {
 TEST(CastStorageTypes, OtherOpsRefuseThemNamingTheTypeAndTheOpsThatTakeThem) {
     const HostTensor a = rawOf(DataType::kINT4, 3, {0x21, 0x03});
     ir::ElementWiseAttrs add;
-    EXPECT_TRUE(failsWithAll(runSingleOp(add, {a, a}),
-                             {"ElementWise", "input 0 is int4", "Cast, Identity, Constant", "Quantize",
-                              "Dequantize", "add a Cast"}));
+    EXPECT_TRUE(
+        failsWithAll(runSingleOp(add, {a, a}), {"ElementWise", "input 0 is int4", "Cast, Identity, Constant",
+                                                "Quantize", "Dequantize", "add a Cast"}));
     ir::UnaryAttrs neg;
     neg.op = UnaryOperation::kNEG;
-    EXPECT_TRUE(failsWithAll(runSingleOp(neg, {rawOf(DataType::kFP8_E5M2, 1, {0x3c})}),
-                             {"Unary", "float8_e5m2"}));
+    EXPECT_TRUE(
+        failsWithAll(runSingleOp(neg, {rawOf(DataType::kFP8_E5M2, 1, {0x3c})}), {"Unary", "float8_e5m2"}));
     ir::ShuffleAttrs s;
-    EXPECT_TRUE(failsWithAll(runSingleOp(s, {rawOf(DataType::kFP4, 2, {0x21})}), {"Shuffle", "float4_e2m1fn"}));
+    EXPECT_TRUE(
+        failsWithAll(runSingleOp(s, {rawOf(DataType::kFP4, 2, {0x21})}), {"Shuffle", "float4_e2m1fn"}));
     // The second input too, and a requested output of such a type.
     EXPECT_TRUE(failsWithAll(runSingleOp(add, {floats({1}), rawOf(DataType::kE8M0, 1, {0x7f})}),
                              {"input 1 is float8_e8m0fnu"}));

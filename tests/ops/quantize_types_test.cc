@@ -47,18 +47,18 @@ const std::vector<double> kScales{2, 3, 4};
 TEST(QuantizeTypes, OnnxSubByteExamples) {
     const HostTensor x = floats(kX34, {0, 2.5, 4.8, 8.6, -30, -20, 6, 9, 12, 15, 16, 40});
     auto i4 = runSingleOp(qAttrs(DataType::kINT4, 0), {x, floats(makeDims({3}), kScales),
-                                                      intsOf(DataType::kINT4, makeDims({3}), {1, 1, 1})});
+                                                       intsOf(DataType::kINT4, makeDims({3}), {1, 1, 1})});
     ASSERT_TRUE(i4.isOk()) << i4.status().message();
     EXPECT_TRUE(intsEqual(i4.value()[0], DataType::kINT4, kX34, {1, 2, 3, 5, -8, -6, 3, 4, 4, 5, 5, 7}));
     auto u4 = runSingleOp(qAttrs(DataType::kUINT4, 0), {x, floats(makeDims({3}), kScales),
-                                                       intsOf(DataType::kUINT4, makeDims({3}), {1, 1, 1})});
+                                                        intsOf(DataType::kUINT4, makeDims({3}), {1, 1, 1})});
     ASSERT_TRUE(u4.isOk()) << u4.status().message();
     EXPECT_TRUE(intsEqual(u4.value()[0], DataType::kUINT4, kX34, {1, 2, 3, 5, 0, 0, 3, 4, 4, 5, 5, 11}));
     // Packed: nibbles 1,2 | 3,5 | 0,0 | 3,4 | 4,5 | 5,11.
     EXPECT_EQ(u4.value()[0].bytes, (std::vector<uint8_t>{0x21, 0x53, 0x00, 0x43, 0x54, 0xb5}));
     const HostTensor x2 = floats(kX34, {0, 2.5, 4.8, 8.6, -4, -3, 1, 2, -0.0, -2.5, -4.8, -8.6});
     auto i2 = runSingleOp(qAttrs(DataType::kINT2, 0), {x2, floats(makeDims({3}), kScales),
-                                                      intsOf(DataType::kINT2, makeDims({3}), {0, 0, 0})});
+                                                       intsOf(DataType::kINT2, makeDims({3}), {0, 0, 0})});
     ASSERT_TRUE(i2.isOk()) << i2.status().message();
     EXPECT_TRUE(intsEqual(i2.value()[0], DataType::kINT2, kX34, {0, 1, 1, 1, -1, -1, 0, 1, 0, -1, -1, -2}));
     const HostTensor xu = floats(kX34, {0, 2.5, 4.8, 8.6, -2, -1, 1, 3, 4, 5, 6, 7});
@@ -70,14 +70,16 @@ TEST(QuantizeTypes, OnnxSubByteExamples) {
 TEST(QuantizeTypes, FloatTargetsRoundAndSaturate) {
     const HostTensor x = floats(kX34, {0, 2.5, 4.8, 8.6, -30, -20, 6, 9, -0.0, -2.5, -4.8, -8.6});
     auto f4 = runSingleOp(qAttrs(DataType::kFP4, 0), {x, floats(makeDims({3}), kScales),
-                                                     tensorOf(DataType::kFP4, makeDims({3}), {0, 0, 0})});
+                                                      tensorOf(DataType::kFP4, makeDims({3}), {0, 0, 0})});
     ASSERT_TRUE(f4.isOk()) << f4.status().message();
-    EXPECT_TRUE(valuesNear(f4.value()[0], DataType::kFP4, kX34, {0, 1, 2, 4, -6, -6, 2, 3, 0, -0.5, -1, -2}, 0.0));
+    EXPECT_TRUE(
+        valuesNear(f4.value()[0], DataType::kFP4, kX34, {0, 1, 2, 4, -6, -6, 2, 3, 0, -0.5, -1, -2}, 0.0));
     // E5M2: 1e5 / 2 = 50000 -> 49152 (nearer than 57344), 200 / 2 = 100 -> 96; 1e9 saturates to 57344.
     auto e5 = runSingleOp(qAttrs(DataType::kFP8_E5M2),
                           {floats(makeDims({6}), {0, 1, 2, 1e5, 200, 1e9}), scalarOf(DataType::kFLOAT, 2)});
     ASSERT_TRUE(e5.isOk()) << e5.status().message();
-    EXPECT_TRUE(valuesNear(e5.value()[0], DataType::kFP8_E5M2, makeDims({6}), {0, 0.5, 1, 49152, 96, 57344}, 0.0));
+    EXPECT_TRUE(
+        valuesNear(e5.value()[0], DataType::kFP8_E5M2, makeDims({6}), {0, 0.5, 1, 49152, 96, 57344}, 0.0));
     // FNUZ: saturate at 240 / 57344; NaN is 0x80.
     auto fz = runSingleOp(qAttrs(DataType::kFP8_E4M3FNUZ),
                           {floats(makeDims({3}), {1000, -1000, NAN}), scalarOf(DataType::kFLOAT, 1)});
@@ -96,17 +98,23 @@ TEST(QuantizeTypes, OnnxDequantizeExamples) {
         std::vector<double> want;
     };
     const std::vector<Case> cases{
-        {intsOf(DataType::kINT4, makeDims({5}), {0, 1, 7, -4, -8}), intsOf(DataType::kINT4, makeDims({1}), {1}),
+        {intsOf(DataType::kINT4, makeDims({5}), {0, 1, 7, -4, -8}),
+         intsOf(DataType::kINT4, makeDims({1}), {1}),
          {-2, 0, 12, -10, -18}},
-        {intsOf(DataType::kUINT4, makeDims({5}), {0, 1, 7, 10, 15}), intsOf(DataType::kUINT4, makeDims({1}), {1}),
+        {intsOf(DataType::kUINT4, makeDims({5}), {0, 1, 7, 10, 15}),
+         intsOf(DataType::kUINT4, makeDims({1}), {1}),
          {-2, 0, 12, 18, 28}},
-        {intsOf(DataType::kINT2, makeDims({4}), {0, 1, -1, -2}), intsOf(DataType::kINT2, makeDims({1}), {1}),
+        {intsOf(DataType::kINT2, makeDims({4}), {0, 1, -1, -2}),
+         intsOf(DataType::kINT2, makeDims({1}), {1}),
          {-2, 0, -4, -6}},
-        {intsOf(DataType::kUINT2, makeDims({4}), {0, 1, 2, 3}), intsOf(DataType::kUINT2, makeDims({1}), {1}),
+        {intsOf(DataType::kUINT2, makeDims({4}), {0, 1, 2, 3}),
+         intsOf(DataType::kUINT2, makeDims({1}), {1}),
          {-2, 0, 2, 4}},
-        {tensorOf(DataType::kFP4, makeDims({5}), {0, 1, -1, 1.5, -4}), tensorOf(DataType::kFP4, makeDims({1}), {0}),
+        {tensorOf(DataType::kFP4, makeDims({5}), {0, 1, -1, 1.5, -4}),
+         tensorOf(DataType::kFP4, makeDims({1}), {0}),
          {0, 2, -2, 3, -8}},
-        {tensorOf(DataType::kFP8_E5M2, makeDims({5}), {0, 0.5, 1, 49152, -96}), HostTensor::absent(),
+        {tensorOf(DataType::kFP8_E5M2, makeDims({5}), {0, 0.5, 1, 49152, -96}),
+         HostTensor::absent(),
          {0, 1, 2, 98304, -192}},
     };
     for (const Case& c : cases) {
@@ -155,7 +163,8 @@ TEST(QuantizeTypes, BlockedAgainstCoordinateLoop) {
         Dims ss = xs;
         for (int d = 0; d < xs.nbDims; ++d)
             ss.d[d] = block.d[d] == -1 ? 1 : (xs.d[d] + block.d[d] - 1) / block.d[d];
-        for (DataType to : {DataType::kINT8, DataType::kUINT8, DataType::kINT4, DataType::kUINT2, DataType::kFP4}) {
+        for (DataType to :
+             {DataType::kINT8, DataType::kUINT8, DataType::kINT4, DataType::kUINT2, DataType::kFP4}) {
             for (bool withZp : {false, true}) {
                 if (withZp && to == DataType::kFP4) continue;  // float quantization has no offset
                 SCOPED_TRACE(toString(xs) + " block " + toString(block) + " -> " + dataTypeName(to) +
@@ -191,9 +200,10 @@ TEST(QuantizeTypes, BlockedAgainstCoordinateLoop) {
                         want = roundHalfEven(qf) + (withZp ? static_cast<double>(zp.atInt(p)) : 0.0);
                         want = std::fmin(std::fmax(want, static_cast<double>(lo)), static_cast<double>(hi));
                     }
-                    ASSERT_EQ(q.value()[0].at(j), want) << "element " << j << " x " << x.at(j) << " scale " << s.at(p);
-                    const double back =
-                        static_cast<float>(static_cast<float>(want - (withZp ? zp.atInt(p) : 0)) * static_cast<float>(s.at(p)));
+                    ASSERT_EQ(q.value()[0].at(j), want)
+                        << "element " << j << " x " << x.at(j) << " scale " << s.at(p);
+                    const double back = static_cast<float>(
+                        static_cast<float>(want - (withZp ? zp.atInt(p) : 0)) * static_cast<float>(s.at(p)));
                     ASSERT_EQ(dq.value()[0].at(j), back) << "element " << j;
                 }
             }
@@ -226,8 +236,9 @@ TEST(QuantizeTypes, Int32TargetAndOneElementZeroPoint) {
     ASSERT_TRUE(r.isOk()) << r.status().message();
     EXPECT_TRUE(intsEqual(r.value()[0], DataType::kINT32, makeDims({3}), {2147483647, -4, 2}));
     // A [1] zero point with a scalar scale is per-tensor.
-    auto z = runSingleOp(qAttrs(DataType::kINT4), {floats(makeDims({3}), {0, 4, -40}), scalarOf(DataType::kFLOAT, 2),
-                                                  intsOf(DataType::kINT4, makeDims({1}), {-1})});
+    auto z = runSingleOp(qAttrs(DataType::kINT4),
+                         {floats(makeDims({3}), {0, 4, -40}), scalarOf(DataType::kFLOAT, 2),
+                          intsOf(DataType::kINT4, makeDims({1}), {-1})});
     ASSERT_TRUE(z.isOk()) << z.status().message();
     EXPECT_TRUE(intsEqual(z.value()[0], DataType::kINT4, makeDims({3}), {-1, 1, -8}));
 }
@@ -235,18 +246,21 @@ TEST(QuantizeTypes, Int32TargetAndOneElementZeroPoint) {
 TEST(QuantizeTypes, Errors) {
     const HostTensor x = floats(makeDims({4, 6}), std::vector<double>(24, 1.0));
     // A blocked scale of the wrong extent names the expected count and the formula.
-    EXPECT_TRUE(failsWithAll(
-        runSingleOp(qAttrs(DataType::kINT4, 1, makeDims({1, 4})), {x, floats(makeDims({4, 3}), std::vector<double>(12, 1))}),
-        {"Quantize", "scale [4,3] must have 2 at dim 1", "ceil(6 / block 4)"}));
+    EXPECT_TRUE(failsWithAll(runSingleOp(qAttrs(DataType::kINT4, 1, makeDims({1, 4})),
+                                         {x, floats(makeDims({4, 3}), std::vector<double>(12, 1))}),
+                             {"Quantize", "scale [4,3] must have 2 at dim 1", "ceil(6 / block 4)"}));
     // A rank-2 scale without a block shape.
-    EXPECT_TRUE(failsWithAll(runSingleOp(qAttrs(DataType::kINT4), {x, floats(makeDims({4, 3}), std::vector<double>(12, 1))}),
-                             {"scale must be a scalar (per-tensor) or 1-D", "setBlockShape"}));
+    EXPECT_TRUE(failsWithAll(
+        runSingleOp(qAttrs(DataType::kINT4), {x, floats(makeDims({4, 3}), std::vector<double>(12, 1))}),
+        {"scale must be a scalar (per-tensor) or 1-D", "setBlockShape"}));
     // Block shape rank and extents.
-    EXPECT_TRUE(failsWithAll(runSingleOp(dqAttrs(DataType::kFLOAT, 1, makeDims({2})),
-                                         {intsOf(DataType::kINT4, makeDims({4, 6}), std::vector<int64_t>(24, 1)),
-                                          floats(makeDims({2}), {1, 1})}),
-                             {"Dequantize: block shape [2] must have the input's rank 2"}));
-    EXPECT_TRUE(failsWithAll(runSingleOp(qAttrs(DataType::kINT8, 1, makeDims({1, 0})), {x, floats(makeDims({4, 1}), {1, 1, 1, 1})}),
+    EXPECT_TRUE(
+        failsWithAll(runSingleOp(dqAttrs(DataType::kFLOAT, 1, makeDims({2})),
+                                 {intsOf(DataType::kINT4, makeDims({4, 6}), std::vector<int64_t>(24, 1)),
+                                  floats(makeDims({2}), {1, 1})}),
+                     {"Dequantize: block shape [2] must have the input's rank 2"}));
+    EXPECT_TRUE(failsWithAll(runSingleOp(qAttrs(DataType::kINT8, 1, makeDims({1, 0})),
+                                         {x, floats(makeDims({4, 1}), {1, 1, 1, 1})}),
                              {"extent 0 at dim 1", "expected >= 1, or -1"}));
     // A float zero point must be 0.
     EXPECT_TRUE(failsWithAll(runSingleOp(qAttrs(DataType::kFP4), {x, scalarOf(DataType::kFLOAT, 1),
@@ -256,12 +270,13 @@ TEST(QuantizeTypes, Errors) {
     EXPECT_TRUE(failsWithAll(runSingleOp(qAttrs(DataType::kE8M0), {x, scalarOf(DataType::kFLOAT, 1)}),
                              {"output type must be int8, uint8, int4, uint4, int2, uint2", "float4_e2m1fn",
                               "got float8_e8m0fnu"}));
-    EXPECT_TRUE(failsWithAll(runSingleOp(dqAttrs(DataType::kFLOAT), {tensorOf(DataType::kE8M0, makeDims({2}), {1, 2}),
-                                                                    scalarOf(DataType::kFLOAT, 1)}),
-                             {"Dequantize: input must be", "got float8_e8m0fnu"}));
+    EXPECT_TRUE(failsWithAll(
+        runSingleOp(dqAttrs(DataType::kFLOAT),
+                    {tensorOf(DataType::kE8M0, makeDims({2}), {1, 2}), scalarOf(DataType::kFLOAT, 1)}),
+        {"Dequantize: input must be", "got float8_e8m0fnu"}));
     // The zero point has the quantized type.
-    EXPECT_TRUE(failsWithAll(runSingleOp(qAttrs(DataType::kINT4), {x, scalarOf(DataType::kFLOAT, 1),
-                                                                   scalarOf(DataType::kINT8, 0)}),
+    EXPECT_TRUE(failsWithAll(runSingleOp(qAttrs(DataType::kINT4),
+                                         {x, scalarOf(DataType::kFLOAT, 1), scalarOf(DataType::kINT8, 0)}),
                              {"zero point must be int4", "got int8"}));
 }
 

@@ -169,9 +169,9 @@ TEST(PlanRoundTrip, PackedWeightsOfOddElementCounts) {
     // plan stores exactly those bytes (the padding bits included) and reads them back with their types.
     Plan p = makeSamplePlan();
     Plan q = mustRead(mustWrite(p));
-    for (const auto& [name, type, bytes] :
-         {std::tuple{"w_int4", DataType::kINT4, size_t{8}}, std::tuple{"w_uint2", DataType::kUINT2, size_t{2}},
-          std::tuple{"e8m0", DataType::kE8M0, size_t{3}}}) {
+    for (const auto& [name, type, bytes] : {std::tuple{"w_int4", DataType::kINT4, size_t{8}},
+                                            std::tuple{"w_uint2", DataType::kUINT2, size_t{2}},
+                                            std::tuple{"e8m0", DataType::kE8M0, size_t{3}}}) {
         const ir::Node* a = nullptr;
         const ir::Node* b = nullptr;
         for (const ir::Node& n : p.graph.nodes())
@@ -187,10 +187,12 @@ TEST(PlanRoundTrip, PackedWeightsOfOddElementCounts) {
     }
     // Sized as unpacked (15 bytes for 15 int4 elements), the writer refuses it with the expected size.
     for (ir::Node& n : p.graph.nodes())
-        if (n.name == "w_int4") std::get<ir::ConstantAttrs>(n.attrs).data = std::make_shared<const std::vector<uint8_t>>(15, 0);
+        if (n.name == "w_int4")
+            std::get<ir::ConstantAttrs>(n.attrs).data = std::make_shared<const std::vector<uint8_t>>(15, 0);
     auto r = writePlan(p);
     ASSERT_FALSE(r.isOk());
-    EXPECT_NE(r.status().message().find("needs 8 bytes of data, found 15"), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("needs 8 bytes of data, found 15"), std::string::npos)
+        << r.status().message();
 }
 
 TEST(PlanRoundTrip, RewriteIsByteIdenticalAndDeterministic) {

@@ -149,9 +149,8 @@ inline Plan makeSamplePlan() {
     ir::TensorId ga = addOp(g, "gather", gather, {sl, idx}, {{f32, makeDims({54, 3})}})[0];
     ir::PaddingAttrs pad{makeDims({1, -1}), makeDims({0, 2}), PaddingFillMode::kREFLECT, -0.0f};
     ir::TensorId pd = addOp(g, "pad", pad, {ga}, {{f32, makeDims({55, 4})}})[0];
-    ir::TensorId cs =
-        addOp(g, "cast", ir::CastAttrs{DataType::kBF16, false, CastRoundMode::kNEAREST}, {pd},
-              {{DataType::kBF16, makeDims({55, 4})}})[0];
+    ir::TensorId cs = addOp(g, "cast", ir::CastAttrs{DataType::kBF16, false, CastRoundMode::kNEAREST}, {pd},
+                            {{DataType::kBF16, makeDims({55, 4})}})[0];
     ir::TensorId id =
         addOp(g, "identity", ir::IdentityAttrs{}, {cs}, {{DataType::kHALF, makeDims({55, 4})}})[0];
 

@@ -41,7 +41,8 @@ TEST(StorageTypesApi, Int4WeightsOfOddCountDequantizedByBlocks) {
     std::vector<uint8_t> packed(8, 0);
     for (int k = 0; k < 15; ++k) {
         w[static_cast<size_t>(k)] = k % 16 - 8;
-        packed[static_cast<size_t>(k / 2)] |= static_cast<uint8_t>((w[static_cast<size_t>(k)] & 0xf) << (4 * (k % 2)));
+        packed[static_cast<size_t>(k / 2)] |=
+            static_cast<uint8_t>((w[static_cast<size_t>(k)] & 0xf) << (4 * (k % 2)));
     }
     // Blocks of 2 along dim 1: scale [3, 3] (ceil(5 / 2), the last block holds one column).
     std::vector<float> s(9);

@@ -17,20 +17,20 @@ TEST(StorageBytes, EveryTypeAtOddCounts) {
     struct Row {
         DataType type;
         int32_t bits;
-        int64_t size;            // dataTypeSize: 0 for the packed types
-        int64_t bytesFor7;       // storageBytes(type, 7)
-        int64_t bytesFor1;       // storageBytes(type, 1)
+        int64_t size;       // dataTypeSize: 0 for the packed types
+        int64_t bytesFor7;  // storageBytes(type, 7)
+        int64_t bytesFor1;  // storageBytes(type, 1)
     };
     const Row rows[] = {
-        {DataType::kFLOAT, 32, 4, 28, 4},        {DataType::kHALF, 16, 2, 14, 2},
-        {DataType::kINT8, 8, 1, 7, 1},           {DataType::kINT32, 32, 4, 28, 4},
-        {DataType::kBOOL, 8, 1, 7, 1},           {DataType::kUINT8, 8, 1, 7, 1},
-        {DataType::kFP8, 8, 1, 7, 1},            {DataType::kBF16, 16, 2, 14, 2},
-        {DataType::kINT64, 64, 8, 56, 8},        {DataType::kINT4, 4, 0, 4, 1},
-        {DataType::kFP4, 4, 0, 4, 1},            {DataType::kE8M0, 8, 1, 7, 1},
-        {DataType::kFP8_E5M2, 8, 1, 7, 1},       {DataType::kFP8_E4M3FNUZ, 8, 1, 7, 1},
-        {DataType::kFP8_E5M2FNUZ, 8, 1, 7, 1},   {DataType::kUINT4, 4, 0, 4, 1},
-        {DataType::kINT2, 2, 0, 2, 1},           {DataType::kUINT2, 2, 0, 2, 1},
+        {DataType::kFLOAT, 32, 4, 28, 4},      {DataType::kHALF, 16, 2, 14, 2},
+        {DataType::kINT8, 8, 1, 7, 1},         {DataType::kINT32, 32, 4, 28, 4},
+        {DataType::kBOOL, 8, 1, 7, 1},         {DataType::kUINT8, 8, 1, 7, 1},
+        {DataType::kFP8, 8, 1, 7, 1},          {DataType::kBF16, 16, 2, 14, 2},
+        {DataType::kINT64, 64, 8, 56, 8},      {DataType::kINT4, 4, 0, 4, 1},
+        {DataType::kFP4, 4, 0, 4, 1},          {DataType::kE8M0, 8, 1, 7, 1},
+        {DataType::kFP8_E5M2, 8, 1, 7, 1},     {DataType::kFP8_E4M3FNUZ, 8, 1, 7, 1},
+        {DataType::kFP8_E5M2FNUZ, 8, 1, 7, 1}, {DataType::kUINT4, 4, 0, 4, 1},
+        {DataType::kINT2, 2, 0, 2, 1},         {DataType::kUINT2, 2, 0, 2, 1},
     };
     ASSERT_EQ(static_cast<int32_t>(std::size(rows)), kNB_DATA_TYPES);
     for (const Row& r : rows) {
@@ -153,8 +153,9 @@ TEST(PackedElements, TensorRefAndHostTensorSizes) {
 }
 
 TEST(TypeClasses, NewTypesAreStorageOnly) {
-    for (DataType t : {DataType::kINT4, DataType::kUINT4, DataType::kINT2, DataType::kUINT2, DataType::kFP4,
-                       DataType::kE8M0, DataType::kFP8_E5M2, DataType::kFP8_E4M3FNUZ, DataType::kFP8_E5M2FNUZ})
+    for (DataType t :
+         {DataType::kINT4, DataType::kUINT4, DataType::kINT2, DataType::kUINT2, DataType::kFP4,
+          DataType::kE8M0, DataType::kFP8_E5M2, DataType::kFP8_E4M3FNUZ, DataType::kFP8_E5M2FNUZ})
         EXPECT_TRUE(isStorageOnlyType(t)) << dataTypeName(t);
     for (DataType t : {DataType::kFLOAT, DataType::kHALF, DataType::kBF16, DataType::kFP8, DataType::kINT8,
                        DataType::kUINT8, DataType::kINT32, DataType::kINT64, DataType::kBOOL})
