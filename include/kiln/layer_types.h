@@ -191,6 +191,11 @@ enum class ScatterMode : int32_t { kELEMENT = 0, kND = 1 };
 /// replaces). kADD/kMUL/kMAX/kMIN are ONNX's reduction "add"/"mul"/"max"/"min"; max and min propagate NaN.
 enum class ScatterReduction : int32_t { kNONE = 0, kADD = 1, kMUL = 2, kMAX = 3, kMIN = 4 };
 
+/// Kiln: how a Cast to DataType::kE8M0 rounds (ONNX Cast's round_mode); casts to every other type round to
+/// nearest even. kUP rounds to the next power of two away from zero (the default, as ONNX), kDOWN to the
+/// one toward zero, kNEAREST to the nearer one with ties (1.5 * 2^e) going up.
+enum class CastRoundMode : int32_t { kUP = 0, kDOWN = 1, kNEAREST = 2 };
+
 /// A permutation for IShuffleLayer.
 struct Permutation {
     int32_t order[8]{0, 1, 2, 3, 4, 5, 6, 7};

@@ -165,6 +165,14 @@ class ICastLayer : public ILayer {
 public:
     virtual void setToType(DataType toType) noexcept = 0;
     virtual DataType getToType() const noexcept = 0;
+    /// Kiln (ONNX Cast's saturate): what out-of-range values and infinities become in the 8-bit float
+    /// types. true (the default): the largest finite value of that sign; false: NaN, or infinity for
+    /// kFP8_E5M2, which has one. Other target types ignore it (kFP4 always saturates).
+    virtual void setSaturate(bool saturate) noexcept = 0;
+    virtual bool getSaturate() const noexcept = 0;
+    /// Kiln (ONNX Cast's round_mode): how a cast to kE8M0 rounds; see CastRoundMode. Default kUP.
+    virtual void setRoundMode(CastRoundMode mode) noexcept = 0;
+    virtual CastRoundMode getRoundMode() const noexcept = 0;
 };
 
 class ISelectLayer : public ILayer {};
@@ -363,18 +371,31 @@ public:
     virtual ScatterReduction getReduction() const noexcept = 0;
 };
 
+/// Quantize: output = saturate(round_half_even(input / scale) + zeroPoint) in the output type (kINT8,
+/// kUINT8, kINT4, kUINT4, kINT2, kUINT2, or a float type kFP8, kFP8_E5M2, kFP8_E4M3FNUZ, kFP8_E5M2FNUZ,
+/// kFP4, whose zero point must be 0). The scale is a scalar (per tensor), 1-D along the axis (per
+/// channel), or has the input's rank for block quantization (see setBlockShape).
 class IQuantizeLayer : public ILayer {
 public:
     virtual int32_t getAxis() const noexcept = 0;
     virtual void setAxis(int32_t axis) noexcept = 0;
+    /// Block quantization: one scale per block of this shape (rank = the input's; -1 takes a whole dim).
+    /// The scale's dim i is then ceil(input dim i / blockShape[i]). Rank 0 (the default): not blocked.
+    /// Returns false, changing nothing, when an extent is 0 or below -1 or the rank is out of range.
+    virtual bool setBlockShape(const Dims& blockShape) noexcept = 0;
+    virtual Dims getBlockShape() const noexcept = 0;
     virtual void setToType(DataType toType) noexcept = 0;
     virtual DataType getToType() const noexcept = 0;
 };
 
+/// Dequantize: output = (input - zeroPoint) * scale, for the input types IQuantizeLayer produces (and
+/// kINT32); scale and block shape as there.
 class IDequantizeLayer : public ILayer {
 public:
     virtual int32_t getAxis() const noexcept = 0;
     virtual void setAxis(int32_t axis) noexcept = 0;
+    virtual bool setBlockShape(const Dims& blockShape) noexcept = 0;
+    virtual Dims getBlockShape() const noexcept = 0;
     virtual void setToType(DataType toType) noexcept = 0;
     virtual DataType getToType() const noexcept = 0;
 };

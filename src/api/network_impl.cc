@@ -120,7 +120,7 @@ std::string NetworkImpl::uniqueLayerName(const char* prefix) {
 ir::TensorId NetworkImpl::addWeights(const std::string& name, Weights w, Dims shape, DataType type) {
     if (isWeightsEmpty(w)) return ir::kNoTensor;
     int64_t n = volume(shape);
-    std::vector<uint8_t> bytes(static_cast<size_t>(n * dataTypeSize(type)));
+    std::vector<uint8_t> bytes(static_cast<size_t>(storageBytes(type, n)));
     for (int64_t i = 0; i < n; ++i) {
         if (isFloatType(type))
             storeFromDouble(type, bytes.data(), i, loadAsDouble(w.type, w.values, i));
@@ -370,7 +370,7 @@ IConstantLayer* NetworkImpl::addConstant(Dims dimensions, Weights weights) noexc
                                                            std::to_string(volume(dimensions)));
         return nullptr;
     }
-    std::vector<uint8_t> bytes(static_cast<size_t>(weights.count * dataTypeSize(weights.type)));
+    std::vector<uint8_t> bytes(static_cast<size_t>(storageBytes(weights.type, weights.count)));
     if (!bytes.empty()) std::memcpy(bytes.data(), weights.values, bytes.size());
     ir::ConstantAttrs a;
     a.data = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));

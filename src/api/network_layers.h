@@ -239,6 +239,10 @@ public:
     using LayerImpl::LayerImpl;
     void setToType(DataType t) noexcept override { edit().toType = t; }
     DataType getToType() const noexcept override { return attrs().toType; }
+    void setSaturate(bool s) noexcept override { edit().saturate = s; }
+    bool getSaturate() const noexcept override { return attrs().saturate; }
+    void setRoundMode(CastRoundMode m) noexcept override { edit().roundMode = m; }
+    CastRoundMode getRoundMode() const noexcept override { return attrs().roundMode; }
 };
 
 class SelectLayer final : public LayerImpl<ISelectLayer, ir::SelectAttrs> {
@@ -521,6 +525,21 @@ public:
     using LayerImpl<Interface, Attrs>::LayerImpl;
     int32_t getAxis() const noexcept override { return this->attrs().axis; }
     void setAxis(int32_t a) noexcept override { this->edit().axis = a; }
+    bool setBlockShape(const Dims& b) noexcept override {
+        bool ok = b.nbDims >= 0 && b.nbDims <= kMAX_DIMS;
+        for (int i = 0; ok && i < b.nbDims; ++i) ok = b.d[i] >= 1 || b.d[i] == -1;
+        if (!ok) {
+            this->net()->reporter().error(ErrorCode::kINVALID_ARGUMENT,
+                                          "layer '" + this->nodeRef().name + "': setBlockShape(" +
+                                              toString(b) + "): expected a rank in 0.." +
+                                              std::to_string(kMAX_DIMS) +
+                                              " and extents >= 1 or -1 (a whole dim)");
+            return false;
+        }
+        this->edit().blockShape = b;
+        return true;
+    }
+    Dims getBlockShape() const noexcept override { return this->attrs().blockShape; }
     void setToType(DataType t) noexcept override {
         this->edit().toType = t;
         this->net()->graph().tensor(this->nodeRef().outputs[0]).type = t;

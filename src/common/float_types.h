@@ -1,11 +1,14 @@
 // Conversions between float32 and the narrow float formats (IEEE half, bfloat16, FP8 E4M3FN), done in
 // software so the CPU backend can read and write every DataType. Rounding is to nearest even; values
-// beyond the FP8 range saturate to +-448 (the OCP "satfinite" convention), NaN stays NaN.
+// beyond the FP8 range saturate to +-448 (the OCP "satfinite" convention), NaN stays NaN. The other 8- and
+// 4-bit formats are in common/minifloat.h, which also does the FP8 E4M3FN work for the functions here.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+
+#include "common/minifloat.h"
 
 namespace kiln {
 
@@ -71,35 +74,12 @@ inline float bf16ToFloat(uint16_t b) { return bitsFloat(static_cast<uint32_t>(b)
 
 /// FP8 E4M3FN: 1 sign, 4 exponent (bias 7), 3 mantissa bits; no infinities; 0x7f/0xff are NaN.
 inline float fp8e4m3ToFloat(uint8_t v) {
-    uint32_t sign = v & 0x80u;
-    uint32_t exp = (v >> 3) & 0xfu;
-    uint32_t mant = v & 0x7u;
-    float r;
-    if (exp == 0xf && mant == 0x7) return std::nanf("");
-    if (exp == 0)
-        r = std::ldexp(static_cast<float>(mant), -9);  // subnormal: mant/8 * 2^-6
-    else
-        r = std::ldexp(1.0f + static_cast<float>(mant) / 8.0f, static_cast<int>(exp) - 7);
-    return sign ? -r : r;
+    return static_cast<float>(decodeMiniFloat(kFormatE4M3FN, v));
 }
 
+/// Rounds to nearest even; saturates to +-448 (infinities too).
 inline uint8_t floatToFp8e4m3(float f) {
-    if (std::isnan(f)) return 0x7f;
-    uint8_t sign = std::signbit(f) ? 0x80 : 0x00;
-    float a = std::fabs(f);
-    if (a >= 448.0f) return sign | 0x7e;  // saturate to the largest finite value
-    // Search the 127 non-negative codes for the nearest (ties to even code). Cheap enough for a
-    // reference conversion and obviously correct.
-    uint8_t best = 0;
-    float bestErr = INFINITY;
-    for (uint8_t c = 0; c <= 0x7e; ++c) {
-        float err = std::fabs(fp8e4m3ToFloat(c) - a);
-        if (err < bestErr || (err == bestErr && (c & 1) == 0)) {
-            bestErr = err;
-            best = c;
-        }
-    }
-    return sign | best;
+    return static_cast<uint8_t>(encodeMiniFloat(kFormatE4M3FN, f, /*saturate=*/true));
 }
 
 }  // namespace kiln

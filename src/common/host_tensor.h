@@ -18,8 +18,7 @@ struct HostTensor {
 
     HostTensor() = default;
     HostTensor(DataType t, Dims s) : type(t), shape(s) {
-        int64_t n = volume(s);
-        bytes.assign(static_cast<size_t>((n > 0 ? n : 0) * dataTypeSize(t)), 0);
+        bytes.assign(static_cast<size_t>(storageBytes(t, volume(s))), 0);
     }
     /// An absent optional input.
     static HostTensor absent() {

@@ -94,9 +94,19 @@ struct ScaleAttrs {
     template <class V> void visit(V& v) { v("mode", mode); v("channel_axis", channelAxis); }
 };
 
+/// Converts to `toType` under the rules of common/cast.h. `saturate` (ONNX Cast's attribute) decides what
+/// out-of-range values become in the 8-bit float formats: the largest finite value, or NaN / infinity;
+/// `roundMode` is how a cast to E8M0 rounds.
 struct CastAttrs {
     DataType toType{DataType::kFLOAT};
-    template <class V> void visit(V& v) { v("to_type", toType); }
+    bool saturate{true};
+    CastRoundMode roundMode{CastRoundMode::kUP};
+    template <class V>
+    void visit(V& v) {
+        v("to_type", toType);
+        v("saturate", saturate);
+        v("round_mode", roundMode);
+    }
 };
 
 struct SelectAttrs {
@@ -273,16 +283,31 @@ struct TriluAttrs {
 };
 
 /// TensorRT's IQuantizeLayer / IDequantizeLayer (ONNX QuantizeLinear / DequantizeLinear). Per-tensor
-/// scale (scalar) or per-axis (1-D along `axis`). Quantize: round half to even, saturate to toType's range.
+/// scale (scalar), per-axis (1-D along `axis`), or blocked: with `blockShape` set (rank = the input's),
+/// the scale has the input's rank and dim i is ceil(x.d[i] / blockShape.d[i]) (-1 in blockShape: the whole
+/// dim is one block), element x[c] using scale[c / blockShape]; ONNX's block_size on `axis` is the block
+/// shape that is 1 everywhere else. Quantize: round half to even, saturate to toType's range.
 struct QuantizeAttrs {
     int32_t axis{1};
     DataType toType{DataType::kINT8};
-    template <class V> void visit(V& v) { v("axis", axis); v("to_type", toType); }
+    Dims blockShape{};  ///< rank 0: not blocked
+    template <class V>
+    void visit(V& v) {
+        v("axis", axis);
+        v("to_type", toType);
+        v("block_shape", blockShape);
+    }
 };
 struct DequantizeAttrs {
     int32_t axis{1};
     DataType toType{DataType::kFLOAT};
-    template <class V> void visit(V& v) { v("axis", axis); v("to_type", toType); }
+    Dims blockShape{};  ///< rank 0: not blocked
+    template <class V>
+    void visit(V& v) {
+        v("axis", axis);
+        v("to_type", toType);
+        v("block_shape", blockShape);
+    }
 };
 
 }  // namespace kiln::ir

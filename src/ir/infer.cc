@@ -8,6 +8,57 @@
 
 namespace kiln::ir {
 
+namespace {
+
+/// The ops that take the storage-only types (int4, fp4, the float8 variants other than E4M3FN, ...):
+/// those that only move or convert values. Every other op computes, and has no kernel for them.
+bool takesStorageOnlyTypes(OpKind kind) {
+    switch (kind) {
+        case OpKind::kCast:
+        case OpKind::kIdentity:
+        case OpKind::kConstant:
+        case OpKind::kQuantize:
+        case OpKind::kDequantize:
+            return true;
+        case OpKind::kConvolution:
+        case OpKind::kDeconvolution:
+        case OpKind::kPooling:
+        case OpKind::kActivation:
+        case OpKind::kElementWise:
+        case OpKind::kUnary:
+        case OpKind::kScale:
+        case OpKind::kSelect:
+        case OpKind::kMatrixMultiply:
+        case OpKind::kSoftMax:
+        case OpKind::kReduce:
+        case OpKind::kTopK:
+        case OpKind::kNormalization:
+        case OpKind::kShuffle:
+        case OpKind::kConcatenation:
+        case OpKind::kSlice:
+        case OpKind::kGather:
+        case OpKind::kPadding:
+        case OpKind::kResize:
+        case OpKind::kShape:
+        case OpKind::kFill:
+        case OpKind::kCumulative:
+        case OpKind::kScatter:
+        case OpKind::kTrilu:
+            return false;
+    }
+    return false;
+}
+
+Status storageTypeError(std::string_view op, const char* what, size_t index, DataType type) {
+    return invalidArgument(std::string(op) + ": " + what + " " + std::to_string(index) + " is " +
+                           dataTypeName(type) +
+                           ", a type Kiln only stores and converts: only Cast, Identity, "
+                           "Constant, Quantize (as its output) and Dequantize (as its input) take it; add a "
+                           "Cast to a compute type (float32, float16, int8, int32, ...) first");
+}
+
+}  // namespace
+
 Status inferNode(const Attrs& attrs, InferContext& ctx) {
     const OpInfo& info = opInfo(opKindOf(attrs));
     int nIn = static_cast<int>(ctx.inputs.size());
@@ -26,14 +77,28 @@ Status inferNode(const Attrs& attrs, InferContext& ctx) {
         if (!ctx.inputs[static_cast<size_t>(i)].present())
             return invalidArgument(std::string(info.name) + " input " + std::to_string(i) + " is required but absent");
     }
+    const bool storageOk = takesStorageOnlyTypes(opKindOf(attrs));
+    if (!storageOk) {
+        for (size_t i = 0; i < ctx.inputs.size(); ++i)
+            if (ctx.inputs[i].present() && isStorageOnlyType(ctx.inputs[i].type))
+                return storageTypeError(info.name, "input", i, ctx.inputs[i].type);
+    }
+    Status st = internalError("inferNode: op kind out of range");
     switch (opKindOf(attrs)) {
-#define KILN_OP(Name, minIn, maxIn, minOut, maxOut, family) \
-    case OpKind::k##Name:                                   \
-        return infer##Name(std::get<Name##Attrs>(attrs), ctx);
+#define KILN_OP(Name, minIn, maxIn, minOut, maxOut, family)  \
+    case OpKind::k##Name:                                    \
+        st = infer##Name(std::get<Name##Attrs>(attrs), ctx); \
+        break;
 #include "ir/ops.def"
 #undef KILN_OP
     }
-    return internalError("inferNode: op kind out of range");
+    // An op may take its output type from the request (Fill, Identity's conversion): check what it chose.
+    if (st.isOk() && !storageOk) {
+        for (size_t i = 0; i < ctx.outputs.size(); ++i)
+            if (isStorageOnlyType(ctx.outputs[i].type))
+                return storageTypeError(info.name, "output", i, ctx.outputs[i].type);
+    }
+    return st;
 }
 
 StatusOr<Dims> broadcastShapes(const Dims& a, const Dims& b) {

@@ -30,7 +30,17 @@ Status convertRaw(int32_t src, const uint8_t* p, int64_t count, DataType type, u
         case TensorProto::INT32:
         case TensorProto::INT64:
         case TensorProto::FLOAT8E4M3FN:
-            if (count > 0) std::memcpy(dst, p, static_cast<size_t>(count * dataTypeSize(type)));
+        case TensorProto::FLOAT8E4M3FNUZ:
+        case TensorProto::FLOAT8E5M2:
+        case TensorProto::FLOAT8E5M2FNUZ:
+        case TensorProto::FLOAT8E8M0:
+        case TensorProto::UINT4:
+        case TensorProto::INT4:
+        case TensorProto::FLOAT4E2M1:
+        case TensorProto::UINT2:
+        case TensorProto::INT2:
+            // Same representation in Kiln, packing of the 4- and 2-bit types included.
+            if (count > 0) std::memcpy(dst, p, static_cast<size_t>(storageBytes(type, count)));
             return Status::ok();
         case TensorProto::BOOL:
             for (int64_t i = 0; i < count; ++i) dst[i] = p[i] != 0 ? 1 : 0;
@@ -135,10 +145,28 @@ Status convertTyped(const TensorProto& t, int32_t src, int64_t count, DataType t
             }
             return Status::ok();
         case TensorProto::FLOAT8E4M3FN:
-            if (t.int32_data_size() != count) return mismatch("int32_data", t.int32_data_size());
-            for (int64_t i = 0; i < count; ++i)
+        case TensorProto::FLOAT8E4M3FNUZ:
+        case TensorProto::FLOAT8E5M2:
+        case TensorProto::FLOAT8E5M2FNUZ:
+        case TensorProto::FLOAT8E8M0:
+        case TensorProto::UINT4:
+        case TensorProto::INT4:
+        case TensorProto::FLOAT4E2M1:
+        case TensorProto::UINT2:
+        case TensorProto::INT2: {
+            // One byte per entry: an 8-bit element, or two 4-bit / four 2-bit elements already packed.
+            const int64_t bytes = storageBytes(type, count);
+            if (t.int32_data_size() != bytes) {
+                if (bytes == count) return mismatch("int32_data", t.int32_data_size());
+                return invalidArgument(what + " of " + std::to_string(count) + " " + onnxTypeName(src) +
+                                       " elements has " + std::to_string(t.int32_data_size()) +
+                                       " entries in int32_data; expected " + std::to_string(bytes) +
+                                       " (each entry holds one byte of packed elements)");
+            }
+            for (int64_t i = 0; i < bytes; ++i)
                 dst[i] = static_cast<uint8_t>(t.int32_data(static_cast<int>(i)) & 0xff);
             return Status::ok();
+        }
         default:
             break;
     }
@@ -216,16 +244,6 @@ StatusOr<std::vector<uint8_t>> readExternal(const TensorProto& t, int64_t expect
 std::string onnxTypeName(int32_t onnxType) {
     if (TensorProto::DataType_IsValid(onnxType))
         return TensorProto::DataType_Name(static_cast<TensorProto::DataType>(onnxType));
-    switch (onnxType) {
-        case 24:
-            return "FLOAT8E8M0";
-        case 25:
-            return "UINT2";
-        case 26:
-            return "INT2";
-        default:
-            break;
-    }
     return "type " + std::to_string(onnxType);
 }
 
@@ -249,6 +267,24 @@ int32_t onnxTypeOf(DataType type) {
             return TensorProto::BFLOAT16;
         case DataType::kINT64:
             return TensorProto::INT64;
+        case DataType::kINT4:
+            return TensorProto::INT4;
+        case DataType::kFP4:
+            return TensorProto::FLOAT4E2M1;
+        case DataType::kE8M0:
+            return TensorProto::FLOAT8E8M0;
+        case DataType::kFP8_E5M2:
+            return TensorProto::FLOAT8E5M2;
+        case DataType::kFP8_E4M3FNUZ:
+            return TensorProto::FLOAT8E4M3FNUZ;
+        case DataType::kFP8_E5M2FNUZ:
+            return TensorProto::FLOAT8E5M2FNUZ;
+        case DataType::kUINT4:
+            return TensorProto::UINT4;
+        case DataType::kINT2:
+            return TensorProto::INT2;
+        case DataType::kUINT2:
+            return TensorProto::UINT2;
     }
     return kUndefined;
 }
@@ -289,6 +325,7 @@ int64_t onnxTypeSize(int32_t onnxType) {
         case TensorProto::FLOAT8E4M3FNUZ:
         case TensorProto::FLOAT8E5M2:
         case TensorProto::FLOAT8E5M2FNUZ:
+        case TensorProto::FLOAT8E8M0:
             return 1;
         default:
             break;
@@ -327,6 +364,33 @@ StatusOr<DataType> kilnTypeOf(int32_t onnxType, bool* converted) {
         case TensorProto::FLOAT8E4M3FN:
             t = DataType::kFP8;
             break;
+        case TensorProto::FLOAT8E4M3FNUZ:
+            t = DataType::kFP8_E4M3FNUZ;
+            break;
+        case TensorProto::FLOAT8E5M2:
+            t = DataType::kFP8_E5M2;
+            break;
+        case TensorProto::FLOAT8E5M2FNUZ:
+            t = DataType::kFP8_E5M2FNUZ;
+            break;
+        case TensorProto::FLOAT8E8M0:
+            t = DataType::kE8M0;
+            break;
+        case TensorProto::FLOAT4E2M1:
+            t = DataType::kFP4;
+            break;
+        case TensorProto::INT4:
+            t = DataType::kINT4;
+            break;
+        case TensorProto::UINT4:
+            t = DataType::kUINT4;
+            break;
+        case TensorProto::INT2:
+            t = DataType::kINT2;
+            break;
+        case TensorProto::UINT2:
+            t = DataType::kUINT2;
+            break;
         case TensorProto::DOUBLE:
             t = DataType::kFLOAT;
             conv = true;
@@ -346,8 +410,9 @@ StatusOr<DataType> kilnTypeOf(int32_t onnxType, bool* converted) {
         default:
             return unsupported(
                 "ONNX element type " + onnxTypeName(onnxType) +
-                " has no Kiln equivalent (Kiln has float32, float16, bfloat16, float8_e4m3, int8, "
-                "uint8, int32, int64 and bool; double, int16, uint16, uint32 and uint64 are converted)");
+                " has no Kiln equivalent (Kiln has float32, float16, bfloat16, the float8 types "
+                "E4M3FN, E4M3FNUZ, E5M2, E5M2FNUZ and E8M0, float4 E2M1, int8, uint8, int4, uint4, int2, "
+                "uint2, int32, int64 and bool; double, int16, uint16, uint32 and uint64 are converted)");
     }
     if (converted) *converted = conv;
     return t;
@@ -385,19 +450,21 @@ StatusOr<ConstValue> readTensorProto(const TensorProto& t, const ExternalDataCon
         warnings->push_back(what + " is " + onnxTypeName(t.data_type()) + "; Kiln imports it as " +
                             dataTypeName(type) +
                             (t.data_type() == TensorProto::DOUBLE ? " (precision is lost)" : ""));
-    const int64_t srcSize = onnxTypeSize(t.data_type());
-    std::vector<uint8_t> out(static_cast<size_t>(count * dataTypeSize(type)));
+    // Types read as they are occupy what Kiln stores (packed for the 4- and 2-bit types); converted ones
+    // (double, int16, ...) have a byte size of their own.
+    const int64_t srcBytes = converted ? count * onnxTypeSize(t.data_type()) : storageBytes(type, count);
+    std::vector<uint8_t> out(static_cast<size_t>(storageBytes(type, count)));
 
     if (t.data_location() == TensorProto::EXTERNAL) {
-        KILN_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, readExternal(t, count * srcSize, external));
+        KILN_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, readExternal(t, srcBytes, external));
         KILN_RETURN_IF_ERROR(convertRaw(t.data_type(), raw.data(), count, type, out.data(), what));
         return ConstValue::make(type, shape, std::move(out));
     }
     if (t.has_raw_data()) {
         const std::string& raw = t.raw_data();
-        if (static_cast<int64_t>(raw.size()) != count * srcSize)
+        if (static_cast<int64_t>(raw.size()) != srcBytes)
             return invalidArgument(what + " of shape " + toString(shape) + " and type " +
-                                   onnxTypeName(t.data_type()) + " needs " + std::to_string(count * srcSize) +
+                                   onnxTypeName(t.data_type()) + " needs " + std::to_string(srcBytes) +
                                    " bytes of raw_data, found " + std::to_string(raw.size()));
         KILN_RETURN_IF_ERROR(convertRaw(t.data_type(), reinterpret_cast<const uint8_t*>(raw.data()), count,
                                         type, out.data(), what));

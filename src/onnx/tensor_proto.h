@@ -25,7 +25,7 @@ int64_t onnxTypeSize(int32_t onnxType);
 
 /// The Kiln type an ONNX type is imported as. `converted` is set when the values change representation
 /// (double -> float32 loses precision; int16 -> int32 does not), so callers can warn. Types Kiln cannot
-/// represent (strings, complex, 4-bit, other float8 formats) fail with kUNSUPPORTED_STATE.
+/// represent (strings, complex, float6) fail with kUNSUPPORTED_STATE.
 StatusOr<DataType> kilnTypeOf(int32_t onnxType, bool* converted = nullptr);
 
 /// Where a model's external data files are looked up.

@@ -46,13 +46,13 @@ struct ConstValue {
         return ConstValue{type, shape, std::make_shared<const std::vector<uint8_t>>(std::move(bytes))};
     }
     static ConstValue fromInts(DataType type, Dims shape, const std::vector<int64_t>& values) {
-        std::vector<uint8_t> b(static_cast<size_t>(volume(shape) * dataTypeSize(type)));
+        std::vector<uint8_t> b(static_cast<size_t>(storageBytes(type, volume(shape))));
         for (size_t i = 0; i < values.size() && static_cast<int64_t>(i) < volume(shape); ++i)
             storeFromInt64(type, b.data(), static_cast<int64_t>(i), values[i]);
         return make(type, shape, std::move(b));
     }
     static ConstValue fromDoubles(DataType type, Dims shape, const std::vector<double>& values) {
-        std::vector<uint8_t> b(static_cast<size_t>(volume(shape) * dataTypeSize(type)));
+        std::vector<uint8_t> b(static_cast<size_t>(storageBytes(type, volume(shape))));
         for (size_t i = 0; i < values.size() && static_cast<int64_t>(i) < volume(shape); ++i)
             storeFromDouble(type, b.data(), static_cast<int64_t>(i), values[i]);
         return make(type, shape, std::move(b));

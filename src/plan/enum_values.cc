@@ -14,6 +14,15 @@ bool isDeclared(DataType v) {
         case DataType::kFP8:
         case DataType::kBF16:
         case DataType::kINT64:
+        case DataType::kINT4:
+        case DataType::kFP4:
+        case DataType::kE8M0:
+        case DataType::kFP8_E5M2:
+        case DataType::kFP8_E4M3FNUZ:
+        case DataType::kFP8_E5M2FNUZ:
+        case DataType::kUINT4:
+        case DataType::kINT2:
+        case DataType::kUINT2:
             return true;
     }
     return false;
@@ -340,6 +349,18 @@ bool isDeclared(ScatterReduction v) {
 }
 const char* enumTypeName(ScatterReduction) {
     return "ScatterReduction";
+}
+bool isDeclared(CastRoundMode v) {
+    switch (v) {
+        case CastRoundMode::kUP:
+        case CastRoundMode::kDOWN:
+        case CastRoundMode::kNEAREST:
+            return true;
+    }
+    return false;
+}
+const char* enumTypeName(CastRoundMode) {
+    return "CastRoundMode";
 }
 
 }  // namespace kiln::plan

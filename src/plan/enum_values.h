@@ -52,5 +52,7 @@ bool isDeclared(ScatterMode v);
 const char* enumTypeName(ScatterMode);
 bool isDeclared(ScatterReduction v);
 const char* enumTypeName(ScatterReduction);
+bool isDeclared(CastRoundMode v);
+const char* enumTypeName(CastRoundMode);
 
 }  // namespace kiln::plan

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/dims.h"
+#include "common/tensor_ref.h"
 #include "plan/attr_codec.h"
 #include "plan/enum_values.h"
 
@@ -41,9 +42,12 @@ Status checkIoList(const ir::Graph& g, const std::vector<ir::TensorId>& list, bo
 
 int64_t byteSizeOf(DataType type, const Dims& shape) {
     if (!isFullyKnown(shape)) return -1;
-    int64_t bytes = dataTypeSize(type);
+    int64_t count = 1;
     for (int i = 0; i < shape.nbDims; ++i)
-        if (__builtin_mul_overflow(bytes, shape.d[i], &bytes)) return -1;
+        if (__builtin_mul_overflow(count, shape.d[i], &count)) return -1;
+    if (isPackedType(type)) return storageBytes(type, count);  // a division: cannot overflow
+    int64_t bytes = 0;
+    if (__builtin_mul_overflow(count, dataTypeSize(type), &bytes)) return -1;
     return bytes;
 }
 

@@ -12,7 +12,7 @@ namespace kiln::plan {
 
 Status checkPlanGraph(const ir::Graph& graph);
 
-/// volume(shape) * dataTypeSize(type) in bytes, or -1 if a dim is unknown or the product overflows.
+/// storageBytes(type, volume(shape)), or -1 if a dim is unknown or the byte count overflows.
 int64_t byteSizeOf(DataType type, const Dims& shape);
 
 }  // namespace kiln::plan

@@ -124,7 +124,7 @@ Status ContextImpl::refreshShapeInputValues() {
         const auto io = static_cast<int32_t>(k);
         const void* src = mAddresses[k];
         const Dims& shape = mInputShapes[k];
-        int64_t bytes = volume(shape) * dataTypeSize(g.tensor(g.inputs()[k]).type);
+        int64_t bytes = storageBytes(g.tensor(g.inputs()[k]).type, volume(shape));
         if (!src && bytes > 0)
             return invalidState("input '" + ioName(io) + "' is a shape tensor (its values decide output shapes): set its address before asking for shapes or running");
         const auto* p = static_cast<const uint8_t*>(src);
@@ -300,7 +300,7 @@ Status ContextImpl::execute() {
         void* dst = mAddresses[static_cast<size_t>(ioOfTensor[static_cast<size_t>(t)])];
         if (g.tensor(t).isInput || s == Storage::kIO) continue;
         const auto& d = r.tensors[static_cast<size_t>(t)];
-        int64_t bytes = volume(d.shape) * dataTypeSize(d.type);
+        int64_t bytes = storageBytes(d.type, volume(d.shape));
         void* src = addressOf(t);
         if (bytes > 0 && src && dst) std::memcpy(dst, src, static_cast<size_t>(bytes));
     }

@@ -29,6 +29,15 @@ bool canBeShapeInput(const ir::Tensor& t) {
         case DataType::kINT8:
         case DataType::kUINT8:
         case DataType::kFP8:
+        case DataType::kINT4:
+        case DataType::kFP4:
+        case DataType::kE8M0:
+        case DataType::kFP8_E5M2:
+        case DataType::kFP8_E4M3FNUZ:
+        case DataType::kFP8_E5M2FNUZ:
+        case DataType::kUINT4:
+        case DataType::kINT2:
+        case DataType::kUINT2:
             return false;
     }
     return false;
@@ -146,7 +155,7 @@ StatusOr<std::unique_ptr<ResolvedShapes>> resolveShapes(const plan::Plan& plan, 
     for (size_t t = 0; t < nT; ++t) {
         if (r->storage[t] != Storage::kARENA) continue;
         const auto& d = r->tensors[t];
-        requests.push_back({volume(d.shape) * dataTypeSize(d.type), firstUse[t], lastUse[t]});
+        requests.push_back({storageBytes(d.type, volume(d.shape)), firstUse[t], lastUse[t]});
         owners.push_back(static_cast<ir::TensorId>(t));
     }
     ArenaPlan arena = planArena(requests);

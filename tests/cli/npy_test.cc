@@ -204,6 +204,16 @@ TEST(Npy, KilnTypesMapToDtypesWithANoteForRawBits) {
     EXPECT_NE(note.find("raw bits (uint16)"), std::string::npos) << note;
     EXPECT_EQ(npyTypeFor(DataType::kFP8, &note), NpyDType::kUINT8);
     EXPECT_NE(note.find("raw bits (uint8)"), std::string::npos) << note;
+    EXPECT_EQ(npyTypeFor(DataType::kFP8_E5M2, &note), NpyDType::kUINT8);
+    EXPECT_NE(note.find("ml_dtypes.float8_e5m2"), std::string::npos) << note;
+    EXPECT_EQ(npyTypeFor(DataType::kE8M0, &note), NpyDType::kUINT8);
+    EXPECT_NE(note.find("raw bits (uint8)"), std::string::npos) << note;
+    // The packed types are written one element per byte.
+    EXPECT_EQ(npyTypeFor(DataType::kINT4, &note), NpyDType::kINT8);
+    EXPECT_NE(note.find("unpacked"), std::string::npos) << note;
+    EXPECT_EQ(npyTypeFor(DataType::kUINT2, &note), NpyDType::kUINT8);
+    EXPECT_EQ(npyTypeFor(DataType::kFP4, &note), NpyDType::kUINT8);
+    EXPECT_NE(note.find("4-bit code"), std::string::npos) << note;
 }
 
 }  // namespace

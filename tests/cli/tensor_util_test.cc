@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <vector>
 
 namespace kiln::tool {
 namespace {
@@ -48,6 +50,33 @@ TEST(TensorUtil, Bf16AndFp8RoundTripEveryCode) {
     EXPECT_EQ(fp8BitsToFloat(0x7e), 448.0f);
     EXPECT_EQ(fp8BitsToFloat(0x01), std::ldexp(1.0f, -9));
     EXPECT_EQ(floatToFp8Bits(1000.0f), 0x7e);  // saturates at the largest finite value
+}
+
+TEST(TensorUtil, StorageTypesDecodeAndPack) {
+    // Packed int4 [1, -2, 7, -8, 3] = 0xe1, 0x87, 0x03: decoded, unpacked to int8 values, packed back.
+    const uint8_t i4[3] = {0xe1, 0x87, 0x03};
+    EXPECT_EQ(loadElement(DataType::kINT4, i4, 1), -2.0);
+    EXPECT_EQ(loadElement(DataType::kINT4, i4, 4), 3.0);
+    const std::vector<uint8_t> unpacked = unpackElements(DataType::kINT4, i4, 5);
+    EXPECT_EQ(unpacked, (std::vector<uint8_t>{1, 0xfe, 7, 0xf8, 3}));
+    std::vector<uint8_t> back(3, 0);
+    std::string error;
+    ASSERT_TRUE(packElements(DataType::kINT4, unpacked, back.data(), &error)) << error;
+    EXPECT_EQ(back, (std::vector<uint8_t>{0xe1, 0x87, 0x03}));
+    EXPECT_FALSE(packElements(DataType::kUINT2, {4}, back.data(), &error));
+    EXPECT_NE(error.find("outside 0..3"), std::string::npos) << error;
+    // FP4 0xf1 = 0.5, -6; E5M2 0x7b = 57344, 0x7c = inf; E4M3FNUZ 0x7f = 240, 0x80 NaN; E8M0 0x80 = 2.
+    const uint8_t f4[1] = {0xf1};
+    EXPECT_EQ(loadElement(DataType::kFP4, f4, 0), 0.5);
+    EXPECT_EQ(loadElement(DataType::kFP4, f4, 1), -6.0);
+    const uint8_t e5[2] = {0x7b, 0x7c};
+    EXPECT_EQ(loadElement(DataType::kFP8_E5M2, e5, 0), 57344.0);
+    EXPECT_TRUE(std::isinf(loadElement(DataType::kFP8_E5M2, e5, 1)));
+    const uint8_t fz[2] = {0x7f, 0x80};
+    EXPECT_EQ(loadElement(DataType::kFP8_E4M3FNUZ, fz, 0), 240.0);
+    EXPECT_TRUE(std::isnan(loadElement(DataType::kFP8_E4M3FNUZ, fz, 1)));
+    const uint8_t e8[1] = {0x80};
+    EXPECT_EQ(loadElement(DataType::kE8M0, e8, 0), 2.0);
 }
 
 TEST(TensorUtil, ParsesAndPrintsShapes) {

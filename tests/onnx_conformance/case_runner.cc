@@ -166,7 +166,7 @@ std::string runDataSet(const CaseSpec& spec, const fs::path& dir, int32_t n, ICu
             return where + "cannot resolve the shape of output '" + b.name + "' (got " + dimsText(shape) +
                    "): " + logger.errors();
         outShapes[b.name] = shape;
-        b.bytes.assign(static_cast<size_t>(std::max<int64_t>(volume * dataTypeSize(b.type), 1)), 0);
+        b.bytes.assign(static_cast<size_t>(std::max<int64_t>(storageBytes(b.type, volume), 1)), 0);
         if (!context.setTensorAddress(b.name.c_str(), b.bytes.data()))
             return where + "setTensorAddress('" + b.name + "') failed: " + logger.errors();
     }

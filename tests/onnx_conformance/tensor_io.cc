@@ -1,6 +1,8 @@
 // Reading TensorProto test data, converting values to and from Kiln tensor bytes, comparing outputs. The
-// narrow float conversions (float16, bfloat16, FP8 E4M3FN) are written out here rather than taken from
-// Kiln's internals, so the runner checks Kiln against an independent implementation.
+// narrow float conversions (float16, bfloat16, the float8 and float4 formats) and the 4-/2-bit packing are
+// written out here rather than taken from Kiln's internals, so the runner checks Kiln against an
+// independent implementation. The 8- and 4-bit float decoders spell out each format's formula; encoding
+// into them (only needed for inputs, whose values come from the same format) searches the codes.
 #include "tensor_io.h"
 
 #include <algorithm>
@@ -89,6 +91,119 @@ uint8_t doubleToFp8(double value) {
     return sign | best;
 }
 
+// FP8 E5M2 (IEEE-like): bias 15, all-ones exponent is infinity (mantissa 0) or NaN.
+double e5m2ToDouble(uint8_t b) {
+    const int exponent = (b >> 2) & 0x1f;
+    const int mantissa = b & 3;
+    const double sign = (b & 0x80) ? -1.0 : 1.0;
+    if (exponent == 0x1f) return mantissa ? std::numeric_limits<double>::quiet_NaN() : sign * INFINITY;
+    if (exponent == 0) return sign * std::ldexp(mantissa, -16);
+    return sign * std::ldexp(4 + mantissa, exponent - 17);
+}
+
+// FP8 E4M3FNUZ: bias 8, no infinities, no -0: 0x80 is the only NaN.
+double e4m3fnuzToDouble(uint8_t b) {
+    if (b == 0x80) return std::numeric_limits<double>::quiet_NaN();
+    const int exponent = (b >> 3) & 0xf;
+    const int mantissa = b & 7;
+    const double sign = (b & 0x80) ? -1.0 : 1.0;
+    if (exponent == 0) return sign * std::ldexp(mantissa, -10);
+    return sign * std::ldexp(8 + mantissa, exponent - 11);
+}
+
+// FP8 E5M2FNUZ: bias 16, no infinities, no -0: 0x80 is the only NaN.
+double e5m2fnuzToDouble(uint8_t b) {
+    if (b == 0x80) return std::numeric_limits<double>::quiet_NaN();
+    const int exponent = (b >> 2) & 0x1f;
+    const int mantissa = b & 3;
+    const double sign = (b & 0x80) ? -1.0 : 1.0;
+    if (exponent == 0) return sign * std::ldexp(mantissa, -17);
+    return sign * std::ldexp(4 + mantissa, exponent - 18);
+}
+
+// E8M0: 2^(b - 127); 0xff is NaN.
+double e8m0ToDouble(uint8_t b) {
+    if (b == 0xff) return std::numeric_limits<double>::quiet_NaN();
+    return std::ldexp(1.0, b - 127);
+}
+
+// FP4 E2M1: the eight magnitudes of the OCP MX table, bit 3 the sign.
+double fp4ToDouble(uint8_t nibble) {
+    static const double kMagnitudes[8] = {0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0};
+    const double m = kMagnitudes[nibble & 7];
+    return (nibble & 8) ? -m : m;
+}
+
+// The code (0 .. nbCodes-1) whose value is `value`; for a value between codes, the nearest one (ties to
+// the even code). Input tensors hold values of their own format, so the exact match is what is used.
+template <typename Decode>
+uint8_t encodeBySearch(double value, int nbCodes, Decode decode) {
+    int best = 0;
+    double bestDiff = INFINITY;
+    for (int code = 0; code < nbCodes; ++code) {
+        const double d = decode(static_cast<uint8_t>(code));
+        if (std::isnan(value) || std::isnan(d)) {
+            if (std::isnan(value) && std::isnan(d)) return static_cast<uint8_t>(code);
+            continue;
+        }
+        if (d == value && std::signbit(d) == std::signbit(value)) return static_cast<uint8_t>(code);
+        const double diff = std::fabs(d - value);
+        if (diff < bestDiff || (diff == bestDiff && (code & 1) == 0)) {
+            best = code;
+            bestDiff = diff;
+        }
+    }
+    return static_cast<uint8_t>(best);
+}
+
+// Bits per element of the packed ONNX types, 0 for the others.
+int packedBits(int32_t t) {
+    switch (t) {
+        case kOnnxUint4:
+        case kOnnxInt4:
+        case kOnnxFloat4E2M1:
+            return 4;
+        case kOnnxUint2:
+        case kOnnxInt2:
+            return 2;
+        default:
+            return 0;
+    }
+}
+
+// Element k of a packed buffer: element 0 in the lowest bits of byte 0.
+uint8_t unpack(const uint8_t* bytes, int64_t k, int bits) {
+    const int64_t perByte = 8 / bits;
+    return static_cast<uint8_t>((bytes[k / perByte] >> ((k % perByte) * bits)) & ((1 << bits) - 1));
+}
+
+void pack(uint8_t* bytes, int64_t k, int bits, uint8_t v) {
+    const int64_t perByte = 8 / bits;
+    const int shift = static_cast<int>((k % perByte) * bits);
+    bytes[k / perByte] = static_cast<uint8_t>(bytes[k / perByte] | ((v & ((1 << bits) - 1)) << shift));
+}
+
+// One element of a packed ONNX type, from its field.
+void appendPacked(uint8_t field, int32_t t, HostArray* out) {
+    switch (t) {
+        case kOnnxFloat4E2M1:
+            out->f.push_back(fp4ToDouble(field));
+            return;
+        case kOnnxUint4:
+        case kOnnxUint2:
+            out->i.push_back(field);
+            return;
+        case kOnnxInt4:
+            out->i.push_back(field >= 8 ? field - 16 : field);
+            return;
+        case kOnnxInt2:
+            out->i.push_back(field >= 2 ? field - 4 : field);
+            return;
+        default:
+            return;
+    }
+}
+
 template <typename T>
 T readLittleEndian(const char* p) {
     T v;
@@ -98,13 +213,19 @@ T readLittleEndian(const char* p) {
 
 bool isFloatOnnx(int32_t t) {
     return t == kOnnxFloat || t == kOnnxDouble || t == kOnnxFloat16 || t == kOnnxBfloat16 ||
-           t == kOnnxFloat8E4M3FN;
+           t == kOnnxFloat8E4M3FN || t == kOnnxFloat8E4M3FNUZ || t == kOnnxFloat8E5M2 ||
+           t == kOnnxFloat8E5M2FNUZ || t == kOnnxFloat8E8M0 || t == kOnnxFloat4E2M1;
 }
 
 int64_t rawSize(int32_t t) {
     switch (t) {
         case kOnnxFloat: case kOnnxInt32: case kOnnxUint32: return 4;
         case kOnnxUint8: case kOnnxInt8: case kOnnxBool: case kOnnxFloat8E4M3FN: return 1;
+        case kOnnxFloat8E4M3FNUZ:
+        case kOnnxFloat8E5M2:
+        case kOnnxFloat8E5M2FNUZ:
+        case kOnnxFloat8E8M0:
+            return 1;
         case kOnnxUint16: case kOnnxInt16: case kOnnxFloat16: case kOnnxBfloat16: return 2;
         case kOnnxInt64: case kOnnxDouble: case kOnnxUint64: return 8;
         default: return 0;
@@ -119,6 +240,18 @@ void appendRaw(const char* p, int32_t t, HostArray* out) {
         case kOnnxFloat16: out->f.push_back(halfToDouble(readLittleEndian<uint16_t>(p))); return;
         case kOnnxBfloat16: out->f.push_back(bf16ToDouble(readLittleEndian<uint16_t>(p))); return;
         case kOnnxFloat8E4M3FN: out->f.push_back(fp8ToDouble(readLittleEndian<uint8_t>(p))); return;
+        case kOnnxFloat8E4M3FNUZ:
+            out->f.push_back(e4m3fnuzToDouble(readLittleEndian<uint8_t>(p)));
+            return;
+        case kOnnxFloat8E5M2:
+            out->f.push_back(e5m2ToDouble(readLittleEndian<uint8_t>(p)));
+            return;
+        case kOnnxFloat8E5M2FNUZ:
+            out->f.push_back(e5m2fnuzToDouble(readLittleEndian<uint8_t>(p)));
+            return;
+        case kOnnxFloat8E8M0:
+            out->f.push_back(e8m0ToDouble(readLittleEndian<uint8_t>(p)));
+            return;
         case kOnnxUint8: out->i.push_back(readLittleEndian<uint8_t>(p)); return;
         case kOnnxInt8: out->i.push_back(readLittleEndian<int8_t>(p)); return;
         case kOnnxBool: out->i.push_back(readLittleEndian<uint8_t>(p) != 0); return;
@@ -138,6 +271,18 @@ void appendInt32Field(int32_t v, int32_t t, HostArray* out) {
         case kOnnxFloat16: out->f.push_back(halfToDouble(static_cast<uint16_t>(v))); return;
         case kOnnxBfloat16: out->f.push_back(bf16ToDouble(static_cast<uint16_t>(v))); return;
         case kOnnxFloat8E4M3FN: out->f.push_back(fp8ToDouble(static_cast<uint8_t>(v))); return;
+        case kOnnxFloat8E4M3FNUZ:
+            out->f.push_back(e4m3fnuzToDouble(static_cast<uint8_t>(v)));
+            return;
+        case kOnnxFloat8E5M2:
+            out->f.push_back(e5m2ToDouble(static_cast<uint8_t>(v)));
+            return;
+        case kOnnxFloat8E5M2FNUZ:
+            out->f.push_back(e5m2fnuzToDouble(static_cast<uint8_t>(v)));
+            return;
+        case kOnnxFloat8E8M0:
+            out->f.push_back(e8m0ToDouble(static_cast<uint8_t>(v)));
+            return;
         case kOnnxBool: out->i.push_back(v != 0); return;
         default: out->i.push_back(v); return;
     }
@@ -146,11 +291,13 @@ void appendInt32Field(int32_t v, int32_t t, HostArray* out) {
 }  // namespace
 
 std::string onnxTypeName(int32_t t) {
-    static const char* const kNames[] = {"UNDEFINED", "FLOAT",  "UINT8",  "INT8",      "UINT16",     "INT16",
-                                         "INT32",     "INT64",  "STRING", "BOOL",      "FLOAT16",    "DOUBLE",
-                                         "UINT32",    "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16",
-                                         "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
-                                         "UINT4", "INT4", "FLOAT4E2M1"};
+    static const char* const kNames[] = {
+        "UNDEFINED",      "FLOAT",    "UINT8",        "INT8",           "UINT16",
+        "INT16",          "INT32",    "INT64",        "STRING",         "BOOL",
+        "FLOAT16",        "DOUBLE",   "UINT32",       "UINT64",         "COMPLEX64",
+        "COMPLEX128",     "BFLOAT16", "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2",
+        "FLOAT8E5M2FNUZ", "UINT4",    "INT4",         "FLOAT4E2M1",     "FLOAT8E8M0",
+        "UINT2",          "INT2"};
     if (t >= 0 && t < static_cast<int32_t>(std::size(kNames))) return kNames[t];
     return "type " + std::to_string(t);
 }
@@ -195,6 +342,22 @@ bool readTensorFile(const std::string& path, HostArray* out, std::string* error)
         *error = path + ": external data in a test data file is not supported by the runner";
         return false;
     }
+    if (const int bits = packedBits(t)) {
+        // Packed in raw_data, or one byte of packed elements per int32_data entry.
+        std::vector<uint8_t> packed;
+        if (proto.has_raw_data())
+            packed.assign(proto.raw_data().begin(), proto.raw_data().end());
+        else
+            for (int32_t v : proto.int32_data()) packed.push_back(static_cast<uint8_t>(v));
+        const int64_t need = (count * bits + 7) / 8;
+        if (static_cast<int64_t>(packed.size()) != need) {
+            *error = path + ": " + std::to_string(packed.size()) + " bytes of packed " + onnxTypeName(t) +
+                     " for " + dimsText(out->dims) + ", expected " + std::to_string(need);
+            return false;
+        }
+        for (int64_t k = 0; k < count; ++k) appendPacked(unpack(packed.data(), k, bits), t, out);
+        return true;
+    }
     if (rawSize(t) == 0) {
         *error = path + ": the runner cannot hold ONNX type " + onnxTypeName(t) + " values";
         return false;
@@ -233,6 +396,33 @@ bool kilnTypeFor(int32_t onnxType, DataType* out) {
         case kOnnxFloat16: *out = DataType::kHALF; return true;
         case kOnnxBfloat16: *out = DataType::kBF16; return true;
         case kOnnxFloat8E4M3FN: *out = DataType::kFP8; return true;
+        case kOnnxFloat8E4M3FNUZ:
+            *out = DataType::kFP8_E4M3FNUZ;
+            return true;
+        case kOnnxFloat8E5M2:
+            *out = DataType::kFP8_E5M2;
+            return true;
+        case kOnnxFloat8E5M2FNUZ:
+            *out = DataType::kFP8_E5M2FNUZ;
+            return true;
+        case kOnnxFloat8E8M0:
+            *out = DataType::kE8M0;
+            return true;
+        case kOnnxFloat4E2M1:
+            *out = DataType::kFP4;
+            return true;
+        case kOnnxInt4:
+            *out = DataType::kINT4;
+            return true;
+        case kOnnxUint4:
+            *out = DataType::kUINT4;
+            return true;
+        case kOnnxInt2:
+            *out = DataType::kINT2;
+            return true;
+        case kOnnxUint2:
+            *out = DataType::kUINT2;
+            return true;
         case kOnnxInt8: *out = DataType::kINT8; return true;
         case kOnnxUint8: *out = DataType::kUINT8; return true;
         case kOnnxBool: *out = DataType::kBOOL; return true;
@@ -244,28 +434,66 @@ bool kilnTypeFor(int32_t onnxType, DataType* out) {
 
 bool encodeValues(const HostArray& values, DataType type, std::vector<uint8_t>* bytes, std::string* error) {
     const int64_t count = values.volume();
-    bytes->assign(static_cast<size_t>(count * dataTypeSize(type)), 0);
+    bytes->assign(static_cast<size_t>(storageBytes(type, count)), 0);
     uint8_t* p = bytes->data();
     for (int64_t k = 0; k < count; ++k) {
         const double v = values.at(k);
-        const bool isInteger = type == DataType::kINT8 || type == DataType::kUINT8 || type == DataType::kINT32 ||
-                               type == DataType::kINT64 || type == DataType::kBOOL;
+        const bool isInteger =
+            type == DataType::kINT8 || type == DataType::kUINT8 || type == DataType::kINT32 ||
+            type == DataType::kINT64 || type == DataType::kBOOL || type == DataType::kINT4 ||
+            type == DataType::kUINT4 || type == DataType::kINT2 || type == DataType::kUINT2;
         if (isInteger && values.isFloat && v != std::trunc(v)) {
             *error = "input '" + values.name + "' holds " + onnxTypeName(values.onnxType) + " value " +
                      std::to_string(v) + " but the engine input is " + dataTypeName(type);
             return false;
         }
         const int64_t iv = values.isFloat ? static_cast<int64_t>(v) : values.i[static_cast<size_t>(k)];
+        auto packInt = [&](int bits, int64_t lo, int64_t hi) {
+            if (iv < lo || iv > hi) {
+                *error = "input '" + values.name + "' holds " + std::to_string(iv) + ", outside " +
+                         dataTypeName(type) + "'s range " + std::to_string(lo) + ".." + std::to_string(hi);
+                return false;
+            }
+            pack(p, k, bits, static_cast<uint8_t>(iv));
+            return true;
+        };
         switch (type) {
             case DataType::kFLOAT: reinterpret_cast<float*>(p)[k] = static_cast<float>(v); break;
             case DataType::kHALF: reinterpret_cast<uint16_t*>(p)[k] = floatToHalf(static_cast<float>(v)); break;
             case DataType::kBF16: reinterpret_cast<uint16_t*>(p)[k] = floatToBf16(static_cast<float>(v)); break;
             case DataType::kFP8: p[k] = doubleToFp8(v); break;
+            case DataType::kFP8_E5M2:
+                p[k] = encodeBySearch(v, 256, e5m2ToDouble);
+                break;
+            case DataType::kFP8_E4M3FNUZ:
+                p[k] = encodeBySearch(v, 256, e4m3fnuzToDouble);
+                break;
+            case DataType::kFP8_E5M2FNUZ:
+                p[k] = encodeBySearch(v, 256, e5m2fnuzToDouble);
+                break;
+            case DataType::kE8M0:
+                p[k] = encodeBySearch(v, 256, e8m0ToDouble);
+                break;
+            case DataType::kFP4:
+                pack(p, k, 4, encodeBySearch(v, 16, fp4ToDouble));
+                break;
             case DataType::kINT8: reinterpret_cast<int8_t*>(p)[k] = static_cast<int8_t>(iv); break;
             case DataType::kUINT8: p[k] = static_cast<uint8_t>(iv); break;
             case DataType::kBOOL: p[k] = iv != 0; break;
             case DataType::kINT32: reinterpret_cast<int32_t*>(p)[k] = static_cast<int32_t>(iv); break;
             case DataType::kINT64: reinterpret_cast<int64_t*>(p)[k] = iv; break;
+            case DataType::kINT4:
+                if (!packInt(4, -8, 7)) return false;
+                break;
+            case DataType::kUINT4:
+                if (!packInt(4, 0, 15)) return false;
+                break;
+            case DataType::kINT2:
+                if (!packInt(2, -2, 1)) return false;
+                break;
+            case DataType::kUINT2:
+                if (!packInt(2, 0, 3)) return false;
+                break;
         }
     }
     return true;
@@ -276,18 +504,46 @@ void decodeValues(const void* data, DataType type, int64_t count, HostArray* out
     out->f.clear();
     out->i.clear();
     out->isFloat = type == DataType::kFLOAT || type == DataType::kHALF || type == DataType::kBF16 ||
-                   type == DataType::kFP8;
+                   type == DataType::kFP8 || type == DataType::kFP8_E5M2 || type == DataType::kFP8_E4M3FNUZ ||
+                   type == DataType::kFP8_E5M2FNUZ || type == DataType::kE8M0 || type == DataType::kFP4;
     for (int64_t k = 0; k < count; ++k) {
         switch (type) {
             case DataType::kFLOAT: out->f.push_back(reinterpret_cast<const float*>(p)[k]); break;
             case DataType::kHALF: out->f.push_back(halfToDouble(reinterpret_cast<const uint16_t*>(p)[k])); break;
             case DataType::kBF16: out->f.push_back(bf16ToDouble(reinterpret_cast<const uint16_t*>(p)[k])); break;
             case DataType::kFP8: out->f.push_back(fp8ToDouble(p[k])); break;
+            case DataType::kFP8_E5M2:
+                out->f.push_back(e5m2ToDouble(p[k]));
+                break;
+            case DataType::kFP8_E4M3FNUZ:
+                out->f.push_back(e4m3fnuzToDouble(p[k]));
+                break;
+            case DataType::kFP8_E5M2FNUZ:
+                out->f.push_back(e5m2fnuzToDouble(p[k]));
+                break;
+            case DataType::kE8M0:
+                out->f.push_back(e8m0ToDouble(p[k]));
+                break;
+            case DataType::kFP4:
+                appendPacked(unpack(p, k, 4), kOnnxFloat4E2M1, out);
+                break;
             case DataType::kINT8: out->i.push_back(reinterpret_cast<const int8_t*>(p)[k]); break;
             case DataType::kUINT8: out->i.push_back(p[k]); break;
             case DataType::kBOOL: out->i.push_back(p[k]); break;
             case DataType::kINT32: out->i.push_back(reinterpret_cast<const int32_t*>(p)[k]); break;
             case DataType::kINT64: out->i.push_back(reinterpret_cast<const int64_t*>(p)[k]); break;
+            case DataType::kINT4:
+                appendPacked(unpack(p, k, 4), kOnnxInt4, out);
+                break;
+            case DataType::kUINT4:
+                appendPacked(unpack(p, k, 4), kOnnxUint4, out);
+                break;
+            case DataType::kINT2:
+                appendPacked(unpack(p, k, 2), kOnnxInt2, out);
+                break;
+            case DataType::kUINT2:
+                appendPacked(unpack(p, k, 2), kOnnxUint2, out);
+                break;
         }
     }
 }

@@ -30,6 +30,15 @@ enum OnnxType : int32_t {
     kOnnxUint64 = 13,
     kOnnxBfloat16 = 16,
     kOnnxFloat8E4M3FN = 17,
+    kOnnxFloat8E4M3FNUZ = 18,
+    kOnnxFloat8E5M2 = 19,
+    kOnnxFloat8E5M2FNUZ = 20,
+    kOnnxUint4 = 21,
+    kOnnxInt4 = 22,
+    kOnnxFloat4E2M1 = 23,
+    kOnnxFloat8E8M0 = 24,
+    kOnnxUint2 = 25,
+    kOnnxInt2 = 26,
 };
 
 /// "FLOAT16" style name ("type 99" for numbers the runner does not know).
@@ -54,7 +63,7 @@ std::string dimsText(const Dims& dims);
 
 /// Reads a serialized TensorProto file. Fails (with the reason in `error`) for a file that is not a
 /// TensorProto, external data, a payload whose size does not match the dims, or a type the runner cannot
-/// hold (strings, complex, 4-bit, float8 formats other than E4M3FN).
+/// hold (strings, complex, float6). 4- and 2-bit types are read packed, as ONNX stores them.
 bool readTensorFile(const std::string& path, HostArray* out, std::string* error);
 
 /// The Kiln type the ONNX parser imports an ONNX type as (its documented conversions: double -> float32,
@@ -62,7 +71,8 @@ bool readTensorFile(const std::string& path, HostArray* out, std::string* error)
 bool kilnTypeFor(int32_t onnxType, DataType* out);
 
 /// The bytes of a Kiln tensor of type `type` holding `values` (converted, rounding to nearest even for
-/// narrower floats). Fails for a float value fed to an integer tensor that is not a whole number.
+/// narrower floats; packed for the 4- and 2-bit types). Fails for a float value fed to an integer tensor
+/// that is not a whole number, or an integer out of a 4- or 2-bit type's range.
 bool encodeValues(const HostArray& values, DataType type, std::vector<uint8_t>* bytes, std::string* error);
 
 /// Values from the bytes of a Kiln tensor of type `type` (count elements).

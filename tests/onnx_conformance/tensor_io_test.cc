@@ -97,6 +97,49 @@ TEST(TensorIo, NarrowFloatsRoundToNearestEven) {
     EXPECT_EQ(e.f[4], 0.001953125);  // 2^-9, the smallest subnormal
 }
 
+TEST(TensorIo, StorageFloatsRoundTripEveryPatternAndDecodeByHand) {
+    expectBitExactRoundTrip<uint8_t>(DataType::kFP8_E5M2, 1 << 8);
+    expectBitExactRoundTrip<uint8_t>(DataType::kFP8_E4M3FNUZ, 1 << 8);
+    expectBitExactRoundTrip<uint8_t>(DataType::kFP8_E5M2FNUZ, 1 << 8);
+    expectBitExactRoundTrip<uint8_t>(DataType::kE8M0, 1 << 8);
+    // E5M2 (bias 15): 0x3c = 1, 0x7b = 57344, 0x7c = inf, 0x01 = 2^-16. E4M3FNUZ (bias 8): 0x40 = 1,
+    // 0x7f = 240, 0x80 NaN. E5M2FNUZ (bias 16): 0x40 = 1, 0x01 = 2^-17. E8M0: 0x7f = 1, 0 = 2^-127.
+    const uint8_t e5[4] = {0x3c, 0x7b, 0x7c, 0x01};
+    HostArray d;
+    decodeValues(e5, DataType::kFP8_E5M2, 4, &d);
+    EXPECT_EQ(d.f, (std::vector<double>{1, 57344, INFINITY, std::ldexp(1, -16)}));
+    const uint8_t e4[3] = {0x40, 0x7f, 0x80};
+    decodeValues(e4, DataType::kFP8_E4M3FNUZ, 3, &d);
+    EXPECT_EQ(d.f[0], 1.0);
+    EXPECT_EQ(d.f[1], 240.0);
+    EXPECT_TRUE(std::isnan(d.f[2]));
+    const uint8_t e52[2] = {0x40, 0x01};
+    decodeValues(e52, DataType::kFP8_E5M2FNUZ, 2, &d);
+    EXPECT_EQ(d.f, (std::vector<double>{1, std::ldexp(1, -17)}));
+    const uint8_t e8[2] = {0x7f, 0x00};
+    decodeValues(e8, DataType::kE8M0, 2, &d);
+    EXPECT_EQ(d.f, (std::vector<double>{1, std::ldexp(1, -127)}));
+}
+
+TEST(TensorIo, PackedTypesEncodeLowBitsFirst) {
+    // int4 [1, -2, 7, -8, 3] -> 0xe1, 0x87, 0x03; uint2 [1, 2, 3, 0, 3] -> 0x39, 0x03; FP4 [0.5, -6, 1] ->
+    // nibbles 0x1, 0xf, 0x2 -> 0xf1, 0x02.
+    std::vector<uint8_t> bytes;
+    std::string error;
+    ASSERT_TRUE(encodeValues(ints({1, -2, 7, -8, 3}), DataType::kINT4, &bytes, &error)) << error;
+    EXPECT_EQ(bytes, (std::vector<uint8_t>{0xe1, 0x87, 0x03}));
+    EXPECT_EQ(roundTrip(ints({1, -2, 7, -8, 3}), DataType::kINT4).i, (std::vector<int64_t>{1, -2, 7, -8, 3}));
+    ASSERT_TRUE(encodeValues(ints({1, 2, 3, 0, 3}), DataType::kUINT2, &bytes, &error)) << error;
+    EXPECT_EQ(bytes, (std::vector<uint8_t>{0x39, 0x03}));
+    ASSERT_TRUE(encodeValues(floats({0.5, -6, 1}), DataType::kFP4, &bytes, &error)) << error;
+    EXPECT_EQ(bytes, (std::vector<uint8_t>{0xf1, 0x02}));
+    EXPECT_EQ(roundTrip(ints({-2, -1, 0, 1}), DataType::kINT2).i, (std::vector<int64_t>{-2, -1, 0, 1}));
+    EXPECT_EQ(roundTrip(ints({0, 15}), DataType::kUINT4).i, (std::vector<int64_t>{0, 15}));
+    // Out of range for the type: refused, naming the value and the range.
+    EXPECT_FALSE(encodeValues(ints({2}), DataType::kINT2, &bytes, &error));
+    EXPECT_NE(error.find("-2..1"), std::string::npos) << error;
+}
+
 TEST(TensorIo, IntegersAndBoolsConvertExactly) {
     const HostArray i = roundTrip(ints({-128, 127, 255, 0}), DataType::kINT32);
     EXPECT_EQ(i.i, (std::vector<int64_t>{-128, 127, 255, 0}));
@@ -156,6 +199,39 @@ TEST_F(TensorFileTest, ReadsRawDataAndTypedFields) {
     ASSERT_TRUE(readTensorFile(write(u64), &a, &error)) << error;
     EXPECT_EQ(a.dims.size(), 0u);  // a scalar
     EXPECT_EQ(a.i, (std::vector<int64_t>{-1}));
+}
+
+TEST_F(TensorFileTest, ReadsPackedTypesFromRawDataAndInt32Data) {
+    kiln::onnx::TensorProto raw;  // int4 [3]: -1, 7, -8 -> 0x7f, 0x08
+    raw.set_data_type(kOnnxInt4);
+    raw.add_dims(3);
+    raw.set_raw_data(std::string("\x7f\x08", 2));
+    HostArray a;
+    std::string error;
+    ASSERT_TRUE(readTensorFile(write(raw), &a, &error)) << error;
+    EXPECT_FALSE(a.isFloat);
+    EXPECT_EQ(a.i, (std::vector<int64_t>{-1, 7, -8}));
+
+    kiln::onnx::TensorProto typed;  // uint2 [5] with one packed byte per int32_data entry: 0x39, 0x03
+    typed.set_data_type(kOnnxUint2);
+    typed.add_dims(5);
+    typed.add_int32_data(0x39);
+    typed.add_int32_data(0x03);
+    ASSERT_TRUE(readTensorFile(write(typed), &a, &error)) << error;
+    EXPECT_EQ(a.i, (std::vector<int64_t>{1, 2, 3, 0, 3}));
+
+    kiln::onnx::TensorProto fp4;  // FP4 [3]: 0.5, -6, 1
+    fp4.set_data_type(kOnnxFloat4E2M1);
+    fp4.add_dims(3);
+    fp4.set_raw_data(std::string("\xf1\x02", 2));
+    ASSERT_TRUE(readTensorFile(write(fp4), &a, &error)) << error;
+    EXPECT_TRUE(a.isFloat);
+    EXPECT_EQ(a.f, (std::vector<double>{0.5, -6, 1}));
+
+    raw.set_raw_data(std::string(3, '\0'));  // 3 int4 elements need 2 bytes
+    EXPECT_FALSE(readTensorFile(write(raw), &a, &error));
+    EXPECT_NE(error.find("3 bytes of packed INT4"), std::string::npos) << error;
+    EXPECT_NE(error.find("expected 2"), std::string::npos) << error;
 }
 
 TEST_F(TensorFileTest, RejectsBadPayloadsWithReasons) {

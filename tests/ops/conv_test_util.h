@@ -82,6 +82,16 @@ inline Tolerance toleranceFor(DataType t) {
         case DataType::kINT64:
         case DataType::kBOOL:
             return {0.0, 0.0};  // integer results are exact
+        case DataType::kINT4:
+        case DataType::kUINT4:
+        case DataType::kINT2:
+        case DataType::kUINT2:
+        case DataType::kFP4:
+        case DataType::kE8M0:
+        case DataType::kFP8_E5M2:
+        case DataType::kFP8_E4M3FNUZ:
+        case DataType::kFP8_E5M2FNUZ:
+            break;  // storage-only types: no convolution takes them
     }
     return {0.0, 0.0};
 }

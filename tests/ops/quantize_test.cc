@@ -326,12 +326,12 @@ TEST(QuantizeOp, Errors) {
                                                                       intsOf(DataType::kINT8, Dims{}, {0})}),
                              {"zero point shape []", "scale's shape [3]"}));
     EXPECT_TRUE(failsWithAll(runSingleOp(qAttrs(DataType::kFLOAT), {x, s}),
-                             {"output type must be int8, uint8 or float8_e4m3", "float32"}));
+                             {"output type must be int8, uint8, int4", "float32"}));
     EXPECT_TRUE(failsWithAll(
         runSingleOp(qAttrs(DataType::kINT8), {intsOf(DataType::kINT32, makeDims({2}), {1, 2}), s}),
         {"Quantize: input must be float32", "int32"}));
     EXPECT_TRUE(failsWithAll(runSingleOp(qAttrs(DataType::kFP8), {x, s, scalarOf(DataType::kFP8, 1)}),
-                             {"FP8 zero point must be 0", "got 1"}));
+                             {"float8_e4m3 zero point must be 0", "got 1"}));
     EXPECT_TRUE(failsWithAll(
         runSingleOp(dqAttrs(DataType::kINT8), {intsOf(DataType::kINT8, makeDims({2}), {1, 2}), s}),
         {"Dequantize: output type must be float32, float16 or bfloat16", "int8"}));

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <tuple>
 
 #include "plan/checksum.h"
 #include "plan_test_util.h"
@@ -176,6 +177,37 @@ TEST(PlanRoundTrip, ReadBackEqualsOriginal) {
         << ir::dumpGraph(q.graph);
 }
 
+TEST(PlanRoundTrip, PackedWeightsOfOddElementCounts) {
+    // The sample's int4 [3, 5] constant holds 15 nibbles in 8 bytes, its uint2 [5] 5 crumbs in 2: the
+    // plan stores exactly those bytes (the padding bits included) and reads them back with their types.
+    Plan p = makeSamplePlan();
+    Plan q = mustRead(mustWrite(p));
+    for (const auto& [name, type, bytes] : {std::tuple{"w_int4", DataType::kINT4, size_t{8}},
+                                            std::tuple{"w_uint2", DataType::kUINT2, size_t{2}},
+                                            std::tuple{"e8m0", DataType::kE8M0, size_t{3}}}) {
+        const ir::Node* a = nullptr;
+        const ir::Node* b = nullptr;
+        for (const ir::Node& n : p.graph.nodes())
+            if (n.name == name) a = &n;
+        for (const ir::Node& n : q.graph.nodes())
+            if (n.name == name) b = &n;
+        ASSERT_TRUE(a && b) << name;
+        EXPECT_EQ(q.graph.tensor(b->outputs[0]).type, type) << name;
+        const auto& data = std::get<ir::ConstantAttrs>(b->attrs).data;
+        ASSERT_TRUE(data) << name;
+        EXPECT_EQ(data->size(), bytes) << name;
+        EXPECT_EQ(*data, *std::get<ir::ConstantAttrs>(a->attrs).data) << name;
+    }
+    // Sized as unpacked (15 bytes for 15 int4 elements), the writer refuses it with the expected size.
+    for (ir::Node& n : p.graph.nodes())
+        if (n.name == "w_int4")
+            std::get<ir::ConstantAttrs>(n.attrs).data = std::make_shared<const std::vector<uint8_t>>(15, 0);
+    auto r = writePlan(p);
+    ASSERT_FALSE(r.isOk());
+    EXPECT_NE(r.status().message().find("needs 8 bytes of data, found 15"), std::string::npos)
+        << r.status().message();
+}
+
 TEST(PlanRoundTrip, RewriteIsByteIdenticalAndDeterministic) {
     Plan p = makeSamplePlan();
     std::vector<uint8_t> first = mustWrite(p);
@@ -330,7 +362,7 @@ TEST(PlanWriter, RefusesPlansTheReaderWouldReject) {
     {
         Plan p = makeSamplePlan();
         p.graph.tensors()[0].type = static_cast<DataType>(kNB_DATA_TYPES);
-        expectWriteFails(p, "DataType value 9 is not declared");
+        expectWriteFails(p, "DataType value " + std::to_string(kNB_DATA_TYPES) + " is not declared");
     }
     {
         Plan p = makeSamplePlan();

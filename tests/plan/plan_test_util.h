@@ -50,7 +50,7 @@ inline std::vector<ir::TensorId> addOp(ir::Graph& g, const std::string& name, ir
 inline ir::TensorId addConst(ir::Graph& g, const std::string& name, DataType type, Dims shape,
                              uint32_t seed) {
     return g.addConstant(name, type, shape,
-                         randomBytes(static_cast<size_t>(volume(shape) * dataTypeSize(type)), seed));
+                         randomBytes(static_cast<size_t>(storageBytes(type, volume(shape))), seed));
 }
 
 /// Every op kind once, attributes away from their defaults, constants of several dtypes (one empty, one
@@ -162,8 +162,8 @@ inline Plan makeSamplePlan() {
     ir::TensorId ga = addOp(g, "gather", gather, {sl, idx}, {{f32, makeDims({54, 3})}})[0];
     ir::PaddingAttrs pad{makeDims({1, -1}), makeDims({0, 2}), PaddingFillMode::kREFLECT, -0.0f};
     ir::TensorId pd = addOp(g, "pad", pad, {ga}, {{f32, makeDims({55, 4})}})[0];
-    ir::TensorId cs =
-        addOp(g, "cast", ir::CastAttrs{DataType::kBF16}, {pd}, {{DataType::kBF16, makeDims({55, 4})}})[0];
+    ir::TensorId cs = addOp(g, "cast", ir::CastAttrs{DataType::kBF16, false, CastRoundMode::kNEAREST}, {pd},
+                            {{DataType::kBF16, makeDims({55, 4})}})[0];
     ir::TensorId id =
         addOp(g, "identity", ir::IdentityAttrs{}, {cs}, {{DataType::kHALF, makeDims({55, 4})}})[0];
 
@@ -202,19 +202,23 @@ inline Plan makeSamplePlan() {
     ir::TensorId tri =
         addOp(g, "trilu", trilu, {sca, ir::kNoTensor}, {{DataType::kINT32, makeDims({2, 3})}})[0];
     ir::TensorId qs = addConst(g, "q_scale", f32, makeDims({2}), 15);
-    ir::QuantizeAttrs quant{0, DataType::kFP8};
+    ir::QuantizeAttrs quant{0, DataType::kFP8, makeDims({1, -1})};
     ir::TensorId q = addOp(g, "quantize", quant, {tri, qs}, {{DataType::kFP8, makeDims({2, 3})}})[0];
     ir::DequantizeAttrs dequant{0, DataType::kHALF};
     ir::TensorId dq = addOp(g, "dequantize", dequant, {q, qs}, {{DataType::kHALF, makeDims({2, 3})}})[0];
 
-    // Constants of the remaining dtypes: one empty, one sharing w's bytes.
+    // Constants of the remaining dtypes: one empty, one sharing w's bytes, packed int4 and uint2 of odd
+    // element counts (15 nibbles in 8 bytes, 5 crumbs in 2), an E8M0 vector.
     ir::TensorId empty = addConst(g, "empty", DataType::kUINT8, makeDims({0, 3}), 11);
     ir::TensorId flags = addConst(g, "flags", DataType::kBOOL, makeDims({3}), 12);
+    ir::TensorId nibbles = addConst(g, "w_int4", DataType::kINT4, makeDims({3, 5}), 16);
+    ir::TensorId crumbs = addConst(g, "w_uint2", DataType::kUINT2, makeDims({5}), 17);
+    ir::TensorId scales = addConst(g, "e8m0", DataType::kE8M0, makeDims({3}), 18);
     ir::ConstantAttrs shared;
     shared.data = std::get<ir::ConstantAttrs>(g.node(g.tensor(w).producer).attrs).data;
     ir::TensorId w2 = addOp(g, "w_shared", shared, {}, {{f32, makeDims({4, 3, 3, 3})}})[0];
 
-    for (ir::TensorId t : {rs, shp, tk[1], dq, empty, flags, w2, r2, am[1]}) g.markOutput(t);
+    for (ir::TensorId t : {rs, shp, tk[1], dq, empty, flags, w2, r2, am[1], nibbles, crumbs, scales}) g.markOutput(t);
     for (size_t i = 0; i < g.nodes().size(); ++i)
         p.tactics.push_back(NodeTactic{i % 3 == 0 ? "reference" : "cuda_fast_v" + std::to_string(i),
                                        int64_t(i) * 1000003 - 7});

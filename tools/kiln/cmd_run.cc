@@ -33,7 +33,7 @@ struct Binding {
     std::vector<uint64_t> storage;
     std::string source;  // where an input's values come from
     void* data() { return storage.data(); }
-    int64_t bytes() const { return volumeOf(shape) * dataTypeSize(type); }
+    int64_t bytes() const { return storageBytes(type, volumeOf(shape)); }
     void allocate() { storage.assign(static_cast<size_t>((std::max<int64_t>(bytes(), 1) + 7) / 8), 0); }
 };
 
@@ -101,8 +101,10 @@ void printSummary(Binding& b, int32_t printValues) {
         std::printf("  (no elements)\n");
         return;
     }
-    const bool isFloat = b.type == DataType::kFLOAT || b.type == DataType::kHALF ||
-                         b.type == DataType::kBF16 || b.type == DataType::kFP8;
+    const bool isFloat =
+        b.type == DataType::kFLOAT || b.type == DataType::kHALF || b.type == DataType::kBF16 ||
+        b.type == DataType::kFP8 || b.type == DataType::kFP8_E5M2 || b.type == DataType::kFP8_E4M3FNUZ ||
+        b.type == DataType::kFP8_E5M2FNUZ || b.type == DataType::kE8M0 || b.type == DataType::kFP4;
     std::string values;
     const int64_t shown = std::min<int64_t>(n, std::max(printValues, 0));
     for (int64_t i = 0; i < shown; ++i) {
@@ -293,7 +295,11 @@ int runRun(const RunArgs& a) {
             return reportFailure(logger, kCommand,
                                  "cannot set the shape of input '" + b.name + "' to " + dimsText(b.shape));
         b.allocate();
-        if (fromFile) {
+        if (fromFile && packedBits(b.type) != 0) {
+            if (!packElements(b.type, array.data, b.data(), &error))
+                return reportFailure(logger, kCommand,
+                                     "input '" + b.name + "' from '" + files[b.name] + "': " + error);
+        } else if (fromFile) {
             std::memcpy(b.data(), array.data.data(), array.data.size());
         } else {
             fillRandom(b.type, b.data(), volumeOf(b.shape), random);
@@ -364,7 +370,10 @@ int runRun(const RunArgs& a) {
         out.dtype = npyTypeFor(b.type, &note);
         for (int k = 0; k < b.shape.nbDims; ++k) out.shape.push_back(b.shape.d[k]);
         const auto* bytes = reinterpret_cast<const uint8_t*>(b.storage.data());
-        out.data.assign(bytes, bytes + b.bytes());
+        if (packedBits(b.type) != 0)
+            out.data = unpackElements(b.type, bytes, volumeOf(b.shape));
+        else
+            out.data.assign(bytes, bytes + b.bytes());
         const std::string path = (std::filesystem::path(a.outputDir) / fileNameFor(b.name)).string();
         if (!writeNpy(path, out, &error)) return reportFailure(logger, kCommand, error);
         std::printf("  wrote %s%s%s\n", path.c_str(), note.empty() ? "" : "; note: ", note.c_str());

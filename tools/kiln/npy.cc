@@ -422,6 +422,33 @@ NpyDType npyTypeFor(DataType type, std::string* note) {
                     "float8_e4m3 has no numpy dtype: stored as the raw bits (uint8); view with "
                     "ml_dtypes.float8_e4m3fn";
             return NpyDType::kUINT8;
+        case DataType::kFP8_E5M2:
+        case DataType::kFP8_E4M3FNUZ:
+        case DataType::kFP8_E5M2FNUZ:
+        case DataType::kE8M0:
+            if (note)
+                *note = std::string(dataTypeName(type)) +
+                        " has no numpy dtype: stored as the raw bits (uint8); view with ml_dtypes." +
+                        dataTypeName(type);
+            return NpyDType::kUINT8;
+        case DataType::kINT4:
+        case DataType::kINT2:
+            if (note)
+                *note = std::string(dataTypeName(type)) +
+                        " has no numpy dtype: stored unpacked, one value per int8 (Kiln packs it in memory)";
+            return NpyDType::kINT8;
+        case DataType::kUINT4:
+        case DataType::kUINT2:
+            if (note)
+                *note = std::string(dataTypeName(type)) +
+                        " has no numpy dtype: stored unpacked, one value per uint8 (Kiln packs it in memory)";
+            return NpyDType::kUINT8;
+        case DataType::kFP4:
+            if (note)
+                *note =
+                    "float4_e2m1fn has no numpy dtype: stored unpacked, one 4-bit code per uint8; view with "
+                    "ml_dtypes.float4_e2m1fn after .astype";
+            return NpyDType::kUINT8;
     }
     return NpyDType::kUINT8;
 }

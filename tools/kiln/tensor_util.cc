@@ -139,6 +139,110 @@ uint8_t floatToFp8Bits(float f) {
     return static_cast<uint8_t>(sign | best);
 }
 
+namespace {
+
+// A sign / exponent / mantissa float of `expBits` + `mantBits` + 1 bits with exponent bias `bias`, decoded
+// by its formula; which codes are NaN or infinity differs per format and is decided by the caller.
+double miniFloatValue(uint32_t code, int expBits, int mantBits, int bias) {
+    const bool negative = (code >> (expBits + mantBits)) & 1u;
+    const int exp = static_cast<int>((code >> mantBits) & ((1u << expBits) - 1u));
+    const int mant = static_cast<int>(code & ((1u << mantBits) - 1u));
+    const double magnitude = exp == 0 ? std::ldexp(mant, 1 - bias - mantBits)
+                                      : std::ldexp(mant + (1 << mantBits), exp - bias - mantBits);
+    return negative ? -magnitude : magnitude;
+}
+
+// The field of element i of a packed 4- or 2-bit buffer (element 0 in the lowest bits).
+uint32_t packedField(const uint8_t* bytes, int64_t i, int bits) {
+    const int64_t perByte = 8 / bits;
+    return (bytes[i / perByte] >> ((i % perByte) * bits)) & ((1u << bits) - 1u);
+}
+
+void setPackedField(uint8_t* bytes, int64_t i, int bits, uint32_t v) {
+    const int64_t perByte = 8 / bits;
+    const int shift = static_cast<int>((i % perByte) * bits);
+    const auto mask = static_cast<uint8_t>(((1u << bits) - 1u) << shift);
+    bytes[i / perByte] = static_cast<uint8_t>((bytes[i / perByte] & ~mask) | ((v << shift) & mask));
+}
+
+// The code of `nbCodes` whose value is nearest `f` (ties to the even code), NaN codes skipped.
+uint32_t nearestCode(float f, uint32_t nbCodes, DataType type) {
+    uint32_t best = 0;
+    double bestErr = std::numeric_limits<double>::infinity();
+    for (uint32_t code = 0; code < nbCodes; ++code) {
+        uint8_t byte[1] = {static_cast<uint8_t>(code)};
+        const double v = loadElement(type, byte, 0);
+        if (std::isnan(v)) continue;
+        const double err = std::fabs(v - f);
+        if (err < bestErr || (err == bestErr && (code & 1u) == 0)) {
+            best = code;
+            bestErr = err;
+        }
+    }
+    return best;
+}
+
+}  // namespace
+
+int32_t packedBits(DataType type) {
+    switch (type) {
+        case DataType::kINT4:
+        case DataType::kUINT4:
+        case DataType::kFP4:
+            return 4;
+        case DataType::kINT2:
+        case DataType::kUINT2:
+            return 2;
+        case DataType::kFLOAT:
+        case DataType::kHALF:
+        case DataType::kINT8:
+        case DataType::kINT32:
+        case DataType::kBOOL:
+        case DataType::kUINT8:
+        case DataType::kFP8:
+        case DataType::kBF16:
+        case DataType::kINT64:
+        case DataType::kE8M0:
+        case DataType::kFP8_E5M2:
+        case DataType::kFP8_E4M3FNUZ:
+        case DataType::kFP8_E5M2FNUZ:
+            break;
+    }
+    return 0;
+}
+
+std::vector<uint8_t> unpackElements(DataType type, const void* data, int64_t count) {
+    const int bits = packedBits(type);
+    std::vector<uint8_t> out(static_cast<size_t>(count));
+    const auto* bytes = static_cast<const uint8_t*>(data);
+    for (int64_t i = 0; i < count; ++i) {
+        uint32_t v = packedField(bytes, i, bits);
+        // Signed types become int8 values (two's complement in the byte).
+        if ((type == DataType::kINT4 || type == DataType::kINT2) && (v >> (bits - 1))) v |= ~0u << bits;
+        out[static_cast<size_t>(i)] = static_cast<uint8_t>(v);
+    }
+    return out;
+}
+
+bool packElements(DataType type, const std::vector<uint8_t>& unpacked, void* data, std::string* error) {
+    const int bits = packedBits(type);
+    auto* bytes = static_cast<uint8_t*>(data);
+    for (size_t i = 0; i < unpacked.size(); ++i) {
+        const uint8_t v = unpacked[i];
+        const bool isSigned = type == DataType::kINT4 || type == DataType::kINT2;
+        const int64_t value = isSigned ? static_cast<int8_t>(v) : v;
+        const int64_t lo = isSigned ? -(int64_t{1} << (bits - 1)) : 0;
+        const int64_t hi = isSigned ? (int64_t{1} << (bits - 1)) - 1 : (int64_t{1} << bits) - 1;
+        if (value < lo || value > hi) {
+            *error = std::string(dataTypeName(type)) + " element " + std::to_string(i) + " is " +
+                     std::to_string(value) + ", outside " + std::to_string(lo) + ".." + std::to_string(hi);
+            return false;
+        }
+        setPackedField(bytes, static_cast<int64_t>(i), bits, static_cast<uint32_t>(value));
+    }
+    return true;
+}
+
 double loadElement(DataType type, const void* data, int64_t i) {
     const auto* bytes = static_cast<const uint8_t*>(data);
     switch (type) {
@@ -175,6 +279,36 @@ double loadElement(DataType type, const void* data, int64_t i) {
             std::memcpy(&v, bytes + i * 8, 8);
             return static_cast<double>(v);
         }
+        case DataType::kFP8_E5M2: {
+            const uint8_t b = bytes[i];
+            if ((b & 0x7cu) == 0x7cu)
+                return (b & 3u) ? std::numeric_limits<double>::quiet_NaN()
+                                : ((b & 0x80u) ? -INFINITY : INFINITY);
+            return miniFloatValue(b, 5, 2, 15);
+        }
+        case DataType::kFP8_E4M3FNUZ:
+            return bytes[i] == 0x80 ? std::numeric_limits<double>::quiet_NaN()
+                                    : miniFloatValue(bytes[i], 4, 3, 8);
+        case DataType::kFP8_E5M2FNUZ:
+            return bytes[i] == 0x80 ? std::numeric_limits<double>::quiet_NaN()
+                                    : miniFloatValue(bytes[i], 5, 2, 16);
+        case DataType::kE8M0:
+            return bytes[i] == 0xff ? std::numeric_limits<double>::quiet_NaN()
+                                    : std::ldexp(1.0, bytes[i] - 127);
+        case DataType::kFP4:
+            return miniFloatValue(packedField(bytes, i, 4), 2, 1, 1);
+        case DataType::kINT4: {
+            const uint32_t v = packedField(bytes, i, 4);
+            return v >= 8 ? static_cast<double>(v) - 16 : v;
+        }
+        case DataType::kUINT4:
+            return packedField(bytes, i, 4);
+        case DataType::kINT2: {
+            const uint32_t v = packedField(bytes, i, 2);
+            return v >= 2 ? static_cast<double>(v) - 4 : v;
+        }
+        case DataType::kUINT2:
+            return packedField(bytes, i, 2);
     }
     return 0.0;
 }
@@ -216,6 +350,23 @@ void fillRandom(DataType type, void* data, int64_t count, Random& random) {
                 std::memcpy(bytes + i * 8, &v, 8);
                 break;
             }
+            case DataType::kFP8_E5M2:
+            case DataType::kFP8_E4M3FNUZ:
+            case DataType::kFP8_E5M2FNUZ:
+            case DataType::kE8M0:
+                bytes[i] = static_cast<uint8_t>(nearestCode(f, 256, type));
+                break;
+            case DataType::kFP4:
+                setPackedField(bytes, i, 4, nearestCode(f, 16, type));
+                break;
+            case DataType::kINT4:
+            case DataType::kUINT4:
+                setPackedField(bytes, i, 4, static_cast<uint32_t>(n));  // 0..9 fits both
+                break;
+            case DataType::kINT2:
+            case DataType::kUINT2:
+                setPackedField(bytes, i, 2, static_cast<uint32_t>(n & 1));  // 0 or 1 fits both
+                break;
         }
     }
 }

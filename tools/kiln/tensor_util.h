@@ -1,10 +1,12 @@
 // Helpers the kiln tool needs around tensors of every Kiln data type: shape text (parse and print),
-// element decoding for summaries (float16, bfloat16 and FP8 E4M3 included) and seeded random filling.
-// Written against the public types only (kiln/types.h).
+// element decoding for summaries (float16, bfloat16, the float8 and float4 formats included), seeded
+// random filling, and packing the 4- and 2-bit types (stored two or four per byte) to and from one
+// element per byte for .npy files. Written against the public types only (kiln/types.h).
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "kiln/types.h"
 #include "random.h"
@@ -27,6 +29,15 @@ double loadElement(DataType type, const void* data, int64_t index);
 /// Fills `count` elements of `type`: floats uniform in [-1, 1), integers uniform in [0, 10), bools 0/1.
 /// Small float types are rounded to nearest even from the float32 draw.
 void fillRandom(DataType type, void* data, int64_t count, Random& random);
+
+/// Bits per element of the packed types (4 or 2), 0 for the others.
+int32_t packedBits(DataType type);
+/// `count` elements of a packed type, one per byte: int4 / int2 as int8 values, the others as their
+/// unsigned field (the E2M1 code for kFP4).
+std::vector<uint8_t> unpackElements(DataType type, const void* data, int64_t count);
+/// The reverse of unpackElements into `data` (storageBytes(type, unpacked.size()) bytes, zeroed by the
+/// caller). False, with the element and the range in *error, for a value the type cannot hold.
+bool packElements(DataType type, const std::vector<uint8_t>& unpacked, void* data, std::string* error);
 
 /// IEEE float16 bits of `value`, rounded to nearest even (overflow gives infinity).
 uint16_t floatToHalfBits(float value);

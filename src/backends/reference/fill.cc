@@ -32,11 +32,20 @@ bool isIntegralStorage(DataType t) {
         case DataType::kINT32:
         case DataType::kINT64:
         case DataType::kBOOL:
+        case DataType::kINT4:
+        case DataType::kUINT4:
+        case DataType::kINT2:
+        case DataType::kUINT2:
             return true;
         case DataType::kFLOAT:
         case DataType::kHALF:
         case DataType::kBF16:
         case DataType::kFP8:
+        case DataType::kFP4:
+        case DataType::kE8M0:
+        case DataType::kFP8_E5M2:
+        case DataType::kFP8_E4M3FNUZ:
+        case DataType::kFP8_E5M2FNUZ:
             return false;
     }
     return false;

@@ -5,6 +5,8 @@
 // and shape.nbDims == -1.
 #pragma once
 
+#include <algorithm>
+#include <functional>
 #include <span>
 
 #include "common/status.h"
@@ -25,6 +27,21 @@ struct KernelContext {
     Status run##Name(const ir::Name##Attrs& attrs, const KernelContext& ctx);
 #include "ir/ops.def"
 #undef KILN_OP
+
+/// Calls fn(begin, end) over [0, n) elements, split over the context's pool in chunks of at least `grain`
+/// elements. When `outType` is packed (int4, fp4, ...) every chunk starts and ends on a whole byte of the
+/// output, since a store of one element rewrites its byte: two threads must never share one.
+inline void parallelElements(const KernelContext& ctx, DataType outType, int64_t n, int64_t grain,
+                             const std::function<void(int64_t, int64_t)>& fn) {
+    if (n <= 0) return;
+    if (!ctx.pool) {
+        fn(0, n);
+        return;
+    }
+    const int64_t k = elementsPerByte(outType);
+    ctx.pool->parallelFor((n + k - 1) / k, std::max<int64_t>(1, grain / k),
+                          [&](int64_t b, int64_t e) { fn(b * k, std::min(n, e * k)); });
+}
 
 /// Dispatches on the attrs' alternative.
 Status runNode(const ir::Attrs& attrs, const KernelContext& ctx);

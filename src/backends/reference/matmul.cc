@@ -207,6 +207,15 @@ Status runMatrixMultiply(const ir::MatrixMultiplyAttrs& attrs, const KernelConte
         case DataType::kUINT8:
         case DataType::kBOOL:
         case DataType::kFP8:
+        case DataType::kINT4:
+        case DataType::kUINT4:
+        case DataType::kINT2:
+        case DataType::kUINT2:
+        case DataType::kFP4:
+        case DataType::kE8M0:
+        case DataType::kFP8_E5M2:
+        case DataType::kFP8_E4M3FNUZ:
+        case DataType::kFP8_E5M2FNUZ:
             break;
     }
     return internalError(std::string("MatrixMultiply: no reference kernel for ") + dataTypeName(c.type));

@@ -9,7 +9,7 @@ Status inferConstant(const ConstantAttrs& attrs, InferContext& ctx) {
     TensorDesc& out = ctx.outputs[0];
     if (!isFullyKnown(out.shape))
         return invalidArgument("constant shape " + toString(out.shape) + " must be fully known");
-    int64_t expected = volume(out.shape) * dataTypeSize(out.type);
+    int64_t expected = storageBytes(out.type, volume(out.shape));
     int64_t found = attrs.data ? static_cast<int64_t>(attrs.data->size()) : 0;
     if (found != expected)
         return invalidArgument("constant of " + std::string(dataTypeName(out.type)) + toString(out.shape) + " needs " +

@@ -150,6 +150,15 @@ Status inferCumulative(const CumulativeAttrs& attrs, InferContext& ctx) {
         case DataType::kUINT8:
         case DataType::kBOOL:
         case DataType::kFP8:
+        case DataType::kINT4:
+        case DataType::kFP4:
+        case DataType::kE8M0:
+        case DataType::kFP8_E5M2:
+        case DataType::kFP8_E4M3FNUZ:
+        case DataType::kFP8_E5M2FNUZ:
+        case DataType::kUINT4:
+        case DataType::kINT2:
+        case DataType::kUINT2:
             return invalidArgument(std::string("Cumulative: input type ") + dataTypeName(x.type) +
                                    " is not supported; expected float32, float16, bfloat16, int32 or int64");
     }

@@ -27,6 +27,15 @@ bool isValidDataType(DataType t) {
         case DataType::kFP8:
         case DataType::kBF16:
         case DataType::kINT64:
+        case DataType::kINT4:
+        case DataType::kFP4:
+        case DataType::kE8M0:
+        case DataType::kFP8_E5M2:
+        case DataType::kFP8_E4M3FNUZ:
+        case DataType::kFP8_E5M2FNUZ:
+        case DataType::kUINT4:
+        case DataType::kINT2:
+        case DataType::kUINT2:
             return true;
     }
     return false;
@@ -352,6 +361,17 @@ Status inferScale(const ScaleAttrs& attrs, InferContext& ctx) {
 Status inferCast(const CastAttrs& attrs, InferContext& ctx) {
     KILN_CHECK_ARG(isValidDataType(attrs.toType),
                    "Cast: target type is " << typeName(attrs.toType) << ", expected a kiln::DataType value");
+    bool knownRoundMode = false;
+    switch (attrs.roundMode) {
+        case CastRoundMode::kUP:
+        case CastRoundMode::kDOWN:
+        case CastRoundMode::kNEAREST:
+            knownRoundMode = true;
+            break;
+    }
+    KILN_CHECK_ARG(knownRoundMode, "Cast: round mode is "
+                                       << static_cast<int32_t>(attrs.roundMode)
+                                       << ", expected a CastRoundMode value (kUP, kDOWN or kNEAREST)");
     const TensorDesc& x = ctx.inputs[0];
     KILN_CHECK_ARG(isValidDataType(x.type), "Cast: input type is " << typeName(x.type));
     ctx.outputs[0].type = attrs.toType;

@@ -5,6 +5,8 @@
 #include <set>
 #include <tuple>
 
+#include "common/cast.h"
+
 namespace kiln::onnx {
 
 StatusOr<ITensor*> inputTensor(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs, int i) {
@@ -196,14 +198,9 @@ ConstValue reshapedConstant(const ConstValue& c, Dims shape) {
 
 ConstValue convertedConstant(const ConstValue& c, DataType type) {
     if (c.type == type) return c;
-    std::vector<uint8_t> b(static_cast<size_t>(c.count() * dataTypeSize(type)));
-    const bool toFloat = isFloatType(type);
-    for (int64_t i = 0; i < c.count(); ++i) {
-        if (toFloat || isFloatType(c.type))
-            storeFromDouble(type, b.data(), i, c.at(i));
-        else
-            storeFromInt64(type, b.data(), i, c.atInt(i));
-    }
+    std::vector<uint8_t> b(static_cast<size_t>(storageBytes(type, c.count())));
+    // Cast's own rules (common/cast.h), so that folding at import time matches the Cast kernel.
+    for (int64_t i = 0; i < c.count(); ++i) castElement(c.type, c.data(), i, type, b.data(), i);
     return ConstValue::make(type, c.shape, std::move(b));
 }
 

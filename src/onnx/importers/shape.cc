@@ -296,9 +296,15 @@ Status importConstantOfShape(ImportContext& ctx, const OnnxNode& node, std::vect
         const int64_t n = checkedVolume(d);
         if (n < 0) return invalidArgument("shape " + toString(d) + " has more elements than int64 can count");
         if (n <= kMaxMaterializedElements) {
-            std::vector<uint8_t> bytes(static_cast<size_t>(n * dataTypeSize(value.type)));
-            const size_t es = static_cast<size_t>(dataTypeSize(value.type));
-            for (size_t i = 0; i < bytes.size(); i += es) std::memcpy(bytes.data() + i, value.data(), es);
+            std::vector<uint8_t> bytes(static_cast<size_t>(storageBytes(value.type, n)));
+            if (isPackedType(value.type)) {  // int4 and the like: several elements share a byte
+                const uint32_t bits = loadPackedBits(value.data(), 0, dataTypeBits(value.type));
+                for (int64_t i = 0; i < n; ++i)
+                    storePackedBits(bytes.data(), i, dataTypeBits(value.type), bits);
+            } else {
+                const size_t es = static_cast<size_t>(dataTypeSize(value.type));
+                for (size_t i = 0; i < bytes.size(); i += es) std::memcpy(bytes.data() + i, value.data(), es);
+            }
             outputs[0] = Value::fromConstant(ConstValue::make(value.type, d, std::move(bytes)));
             return Status::ok();
         }
@@ -484,40 +490,73 @@ StatusOr<DataType> castTarget(ImportContext* ctx, const OnnxNode& node) {
     return t;
 }
 
-Status checkCast(const OnnxNode& node) {
-    KILN_ASSIGN_OR_RETURN(DataType to, castTarget(nullptr, node));
+/// Cast's saturate and round_mode attributes (opset 19 and 21+), checked for every target type as ONNX
+/// only lets them change casts to float8 and E8M0.
+struct CastOptions {
+    bool saturate{true};
+    CastRoundMode roundMode{CastRoundMode::kUP};
+};
+
+StatusOr<CastOptions> castOptions(const OnnxNode& node) {
+    CastOptions o;
     KILN_ASSIGN_OR_RETURN(int64_t saturate, node.attrs().getInt("saturate", 1));
-    if (to == DataType::kFP8 && saturate == 0)
-        return unsupported(
-            "saturate=0 (out-of-range values become NaN) is not supported for float8; Kiln saturates");
-    return Status::ok();
+    if (saturate != 0 && saturate != 1)
+        return invalidArgument("attribute 'saturate' is " + std::to_string(saturate) + ", expected 0 or 1");
+    o.saturate = saturate != 0;
+    KILN_ASSIGN_OR_RETURN(std::string mode, node.attrs().getString("round_mode", "up"));
+    if (mode == "up")
+        o.roundMode = CastRoundMode::kUP;
+    else if (mode == "down")
+        o.roundMode = CastRoundMode::kDOWN;
+    else if (mode == "nearest")
+        o.roundMode = CastRoundMode::kNEAREST;
+    else
+        return invalidArgument("attribute 'round_mode' is '" + mode +
+                               "', expected 'up', 'down' or 'nearest'");
+    return o;
+}
+
+/// Adds the Cast layer with `options`.
+StatusOr<ITensor*> addCastLayer(ImportContext& ctx, ITensor& x, DataType to, const CastOptions& options) {
+    KILN_ASSIGN_OR_RETURN(ICastLayer * c, ctx.check(ctx.net().addCast(x, to), "addCast"));
+    c->setSaturate(options.saturate);
+    c->setRoundMode(options.roundMode);
+    return ctx.out(c, "addCast");
+}
+
+Status checkCast(const OnnxNode& node) {
+    KILN_RETURN_IF_ERROR(castTarget(nullptr, node).status());
+    return castOptions(node).status();
 }
 
 Status importCast(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
                   std::vector<Value>& outputs) {
-    KILN_RETURN_IF_ERROR(checkCast(node));
     KILN_ASSIGN_OR_RETURN(DataType to, castTarget(&ctx, node));
+    KILN_ASSIGN_OR_RETURN(CastOptions options, castOptions(node));
     KILN_ASSIGN_OR_RETURN(ITensor * x, inputTensor(ctx, node, inputs, 0));
-    KILN_ASSIGN_OR_RETURN(ITensor * y, ctx.out(ctx.net().addCast(*x, to), "addCast"));
+    KILN_ASSIGN_OR_RETURN(ITensor * y, addCastLayer(ctx, *x, to, options));
     return setOutput(outputs, y);
 }
 
 Status checkCastLike(const OnnxNode& node) {
-    KILN_ASSIGN_OR_RETURN(int64_t saturate, node.attrs().getInt("saturate", 1));
-    if (saturate == 0) return unsupported("saturate=0 is not supported; Kiln's float8 casts saturate");
-    return Status::ok();
+    return castOptions(node).status();
 }
 
 Status importCastLike(ImportContext& ctx, const OnnxNode& node, std::vector<Value>& inputs,
                       std::vector<Value>& outputs) {
     if (!hasInput(inputs, 1)) return invalidArgument("input 1 (target_type) is required");
-    // Only input 1's type matters: a constant input 0 converts at import time whatever input 1 is.
-    if (hasInput(inputs, 0) && inputs[0].isConstant()) {
-        outputs[0] = Value::fromConstant(convertedConstant(*inputs[0].constant, typeOf(inputs[1])));
+    KILN_ASSIGN_OR_RETURN(CastOptions options, castOptions(node));
+    const DataType to = typeOf(inputs[1]);
+    // Only input 1's type matters: a constant input 0 converts at import time whatever input 1 is. The
+    // import-time conversion knows only the default rules, so a non-default saturate or round mode on an
+    // 8-bit float target leaves the work to the layer.
+    const bool defaultRules = options.saturate && options.roundMode == CastRoundMode::kUP;
+    if (hasInput(inputs, 0) && inputs[0].isConstant() && defaultRules) {
+        outputs[0] = Value::fromConstant(convertedConstant(*inputs[0].constant, to));
         return Status::ok();
     }
     KILN_ASSIGN_OR_RETURN(ITensor * x, inputTensor(ctx, node, inputs, 0));
-    KILN_ASSIGN_OR_RETURN(ITensor * y, ctx.out(ctx.net().addCast(*x, typeOf(inputs[1])), "addCast"));
+    KILN_ASSIGN_OR_RETURN(ITensor * y, addCastLayer(ctx, *x, to, options));
     return setOutput(outputs, y);
 }
 
