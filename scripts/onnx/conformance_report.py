@@ -14,12 +14,12 @@ import sys
 # Causes, tried in order on "STATUS reason"; the first match names the cause.
 CAUSES = [
     ("opset below 9 (Kiln imports opsets 9..24)", r"kUNSUPPORTED_GRAPH: the model uses opset"),
-    ("a data type Kiln has no type for (int2/int4/uint2/uint4, float4, float8 other than e4m3fn, string)",
+    ("a data type Kiln has no type for (string)",
      r"has no Kiln equivalent|element type STRING"),
     ("sequence / optional / map values", r"is not a tensor \(sequence"),
     ("an optional output Kiln does not compute (LayerNormalization Mean / InvStdDev, Dropout mask)",
      r"is not computed by Kiln"),
-    ("an operator parameter fed as a graph input (Kiln needs it constant)", r"is computed at run time"),
+    ("an operator input Kiln needs constant (Dropout's training_mode)", r"is computed at run time"),
     ("an output shape that depends on a graph input's values (shape tensors as inputs)",
      r"depends on tensor values"),
     ("training-mode behaviour", r"training_mode|training-only"),
