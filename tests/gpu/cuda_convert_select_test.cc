@@ -2,8 +2,8 @@
 // bit-exact: Cast over the 81 (from, to) pairs on random bit patterns (NaN payloads, subnormals,
 // infinities, out-of-range values, non-0/1 bools) and on moderate values with specials; every float16,
 // bfloat16 and float8 pattern exhaustively; Identity as a copy and as a conversion; Select broadcasting
-// condition/then/else three ways for every element size. Also the dispatch: an op without a CUDA kernel
-// answers kUNSUPPORTED_STATE naming itself (a host-only check, so it runs without a GPU too).
+// condition/then/else three ways for every element size. Without a GPU every test is skipped, never
+// passed.
 #include <gtest/gtest.h>
 
 #if KILN_HAS_CUDA
@@ -131,16 +131,6 @@ TEST_F(CudaKernelTest, IdentityCopiesAndConverts) {
         }
 }
 
-TEST_F(CudaKernelTest, CastRejectsAWrongOutputType) {
-    ir::CastAttrs a;
-    a.toType = DataType::kHALF;
-    std::vector<HostTensor> out{HostTensor(DataType::kFLOAT, makeDims({4}))};
-    const Status st = cudatest::runCuda(a, {HostTensor(DataType::kINT32, makeDims({4}))}, out);
-    EXPECT_EQ(st.code(), ErrorCode::kINTERNAL_ERROR) << st.message();
-    EXPECT_NE(st.message().find("output type float32 is not the target type float16"), std::string::npos)
-        << st.message();
-}
-
 // ---- Select ------------------------------------------------------------------------------------------
 
 TEST_F(CudaKernelTest, SelectBroadcastsEveryElementSize) {
@@ -167,20 +157,6 @@ TEST_F(CudaKernelTest, SelectBroadcastsEveryElementSize) {
             ASSERT_TRUE(r.isOk()) << what << ": " << r.status().message();
             expectBitExact(r->want[0], r->got[0], what);
         }
-}
-
-// ---- Dispatch ----------------------------------------------------------------------------------------
-
-// A pending op answers before touching the device, so this runs (and must pass) on machines without a GPU.
-TEST(CudaDispatch, PendingOpsAnswerUnsupportedWithTheirName) {
-    const ir::Attrs pending[] = {ir::ConvolutionAttrs{}, ir::MatrixMultiplyAttrs{}, ir::SoftMaxAttrs{},
-                                 ir::QuantizeAttrs{}};
-    for (const ir::Attrs& attrs : pending) {
-        const std::string name(ir::opName(ir::opKindOf(attrs)));
-        const Status st = cuda::runNode(attrs, cuda::KernelContext{});
-        EXPECT_EQ(st.code(), ErrorCode::kUNSUPPORTED_STATE) << name << ": " << st.message();
-        EXPECT_EQ(st.message(), "the CUDA backend has no kernel for " + name + " yet");
-    }
 }
 
 }  // namespace

@@ -338,17 +338,6 @@ TEST_F(CudaKernelTest, ElementWiseIndexesPast32Bits) {
                       << firstBad;
 }
 
-TEST_F(CudaKernelTest, ElementWiseRejectsMismatchedTypes) {
-    HostTensor x = floatInput(DataType::kFLOAT, makeDims({3}), 1);
-    HostTensor y = floatInput(DataType::kHALF, makeDims({3}), 2);
-    std::vector<HostTensor> out{HostTensor(DataType::kFLOAT, makeDims({3}))};
-    ir::ElementWiseAttrs attrs;
-    const Status st = cudatest::runCuda(attrs, {x, y}, out);
-    EXPECT_EQ(st.code(), ErrorCode::kINTERNAL_ERROR) << st.message();
-    EXPECT_NE(st.message().find("input types differ: float32 and float16"), std::string::npos)
-        << st.message();
-}
-
 // ---- Scale -------------------------------------------------------------------------------------------
 
 TEST_F(CudaKernelTest, ScaleEveryModeAndCoefficientSet) {

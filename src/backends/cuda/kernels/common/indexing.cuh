@@ -8,12 +8,11 @@
 // the reference kernels on machines without a GPU.
 #pragma once
 
-#include <cuda_runtime.h>
-
 #include <array>
 #include <cstdint>
 #include <string>
 
+#include "backends/cuda/kernels/common/portable.cuh"
 #include "common/dims.h"
 #include "common/status.h"
 #include "kiln/layer_types.h"
@@ -21,8 +20,6 @@
 namespace kiln::cuda {
 
 constexpr int kMaxRank = kMAX_DIMS;
-
-#define KILN_HD __host__ __device__
 
 /// a / b and a % b for non-negative a and positive b; 64-bit division is a long software sequence on the
 /// GPU, the 32-bit one a few instructions.
