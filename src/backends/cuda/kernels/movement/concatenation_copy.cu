@@ -1,8 +1,8 @@
 // CUDA kernel for Concatenation: each input is a block of `outer` rows of (its extent along the axis x
 // inner) elements, copied into the output rows at its offset along the axis; one launch per input (at
 // most 64). The copy moves the widest word (up to 16 bytes) that divides the row length, the output row
-// pitch, the offset and both addresses, so concatenating float rows of 4 or more elements moves 16-byte
-// words; a single row (outer == 1) is one device copy. Bytes are copied as they are: every DataType.
+// pitch and both addresses, so rows that are multiples of 16 bytes move as 16-byte words; a single row
+// (outer == 1) is one device copy. Bytes are copied as they are: every DataType.
 #include "backends/cuda/kernel_context.h"
 #include "backends/cuda/kernels/common/indexing.cuh"
 #include "backends/cuda/kernels/common/launch.cuh"

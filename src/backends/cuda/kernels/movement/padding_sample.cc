@@ -2,6 +2,7 @@
 // being one of Slice's out-of-bounds rules (kCONSTANT -> kFILL with the value encoded in the output type on
 // the host, kREFLECT -> kREFLECT, kEDGE -> kCLAMP, kWRAP -> kWRAP). Host code only: the kernel is Slice's
 // (movement/slice_sample.cu).
+#include <cstring>
 #include <string>
 
 #include "backends/cuda/kernel_context.h"
@@ -51,9 +52,11 @@ Status runPadding(const ir::PaddingAttrs& attrs, const KernelContext& ctx) {
             return invalidArgument("Padding: dimension " + std::to_string(d) + " of input " +
                                    toString(in.shape) + " is empty; only constant padding can fill it");
     }
+    // The value encoded in the output type as the reference encodes it.
+    uint8_t bytes[sizeof(uint64_t)] = {};
+    storeFromDouble(out.type, bytes, 0, static_cast<double>(attrs.value));
     FillValue fill;
-    storeFromDouble(out.type, &fill.bits, 0,
-                    static_cast<double>(attrs.value));  // as the reference encodes it
+    std::memcpy(&fill.bits, bytes, sizeof bytes);
     return launchSample(in, out, start, stride, mode, fill, ctx.stream, "Padding kernel");
 }
 

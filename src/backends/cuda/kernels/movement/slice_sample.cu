@@ -21,14 +21,14 @@ namespace {
 /// The fill value as a word of the output type: its bits, or the device element converted by Cast's rules.
 template <class W>
 __device__ __forceinline__ W fillWord(const FillValue& fill, DataType outType) {
-    uint64_t bits = fill.bits;
-    if (fill.device != nullptr) {
-        if (fill.type == outType) return *static_cast<const W*>(fill.device);
-        bits = 0;
-        storeScalar(outType, &bits, 0, loadScalar(fill.type, fill.device, 0));
-    }
+    if (fill.device != nullptr && fill.type == outType) return *static_cast<const W*>(fill.device);
+    uint8_t bytes[sizeof(uint64_t)] = {};
+    if (fill.device != nullptr)
+        storeScalar(outType, bytes, 0, loadScalar(fill.type, fill.device, 0));
+    else
+        memcpy(bytes, &fill.bits, sizeof bytes);
     W w;
-    memcpy(&w, &bits, sizeof(W));
+    memcpy(&w, bytes, sizeof(W));
     return w;
 }
 
