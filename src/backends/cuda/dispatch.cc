@@ -1,0 +1,18 @@
+// Dispatch from an op's attributes to its CUDA kernel (kernels/<family>/*.cu), or to the unsupported
+// answer of kernels/pending.cc for the ops whose GPU kernel is not written yet.
+#include "backends/cuda/kernel_context.h"
+
+namespace kiln::cuda {
+
+Status runNode(const ir::Attrs& attrs, const KernelContext& ctx) {
+    switch (ir::opKindOf(attrs)) {
+#define KILN_OP(Name, minIn, maxIn, minOut, maxOut, family) \
+    case ir::OpKind::k##Name:                               \
+        return run##Name(std::get<ir::Name##Attrs>(attrs), ctx);
+#include "ir/ops.def"
+#undef KILN_OP
+    }
+    return internalError("cuda::runNode: op kind out of range");
+}
+
+}  // namespace kiln::cuda
