@@ -27,6 +27,16 @@ if(KILN_ENABLE_CUDA)
     set(CMAKE_CUDA_STANDARD 20)
     set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     find_package(CUDAToolkit REQUIRED)
+    # cuDNN 9 (convolutions) ships beside the toolkit or in the system library folders; the CUDA backend
+    # links it and cuBLASLt as shared libraries. A CPU-only build never looks for either.
+    find_library(KILN_CUDNN_LIBRARY NAMES cudnn
+                 HINTS ${CUDAToolkit_LIBRARY_DIR} ${CUDAToolkit_TARGET_DIR}/lib64 ${CUDAToolkit_TARGET_DIR}/lib)
+    find_path(KILN_CUDNN_INCLUDE cudnn.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+    if(NOT KILN_CUDNN_LIBRARY OR NOT KILN_CUDNN_INCLUDE)
+      message(FATAL_ERROR "Kiln: nvcc was found but cuDNN was not (library: ${KILN_CUDNN_LIBRARY}, header: "
+                          "${KILN_CUDNN_INCLUDE}); install cuDNN 9 for CUDA ${CUDAToolkit_VERSION_MAJOR} or "
+                          "configure with -DKILN_ENABLE_CUDA=OFF for a CPU-only build")
+    endif()
     set(KILN_HAS_CUDA ON)
   endif()
 endif()

@@ -1,0 +1,114 @@
+// Convolution on the GPU through cuDNN's cudnnConvolutionForward (NCHW / NCDHW, 1-D lifted to 2-D;
+// groups, depthwise, stride, dilation), float32 (FMA math, no TF32), float16 and bfloat16 (float32
+// accumulation). cuDNN takes one symmetric padding per dim, so the symmetric part goes to cuDNN and the
+// rest (asymmetric pre/post, and the extra trailing padding kEXPLICIT_ROUND_UP needs for its last
+// window) is materialized by copying the input, zero-padded, into the workspace first
+// (planConvPadding). The bias is added by a small own kernel afterwards.
+//
+// Algorithm: cuDNN's heuristic ranking (cudnnGetConvolutionForwardAlgorithm_v7), the first that fits
+// the workspace left after staging and that cuDNN accepts for these descriptors. Descriptors and the
+// ranking are host-only and made per launch for now; the builder's tactic step will time the
+// candidates and cache descriptors and the winner per node.
+#include <algorithm>
+#include <vector>
+
+#include "backends/cuda/cuda_status.h"
+#include "backends/cuda/kernels/conv/conv_cudnn_common.h"
+
+namespace kiln::cuda {
+
+using conv_cudnn::ConvDesc;
+using conv_cudnn::FilterDesc;
+using conv_cudnn::Geometry;
+using conv_cudnn::kSpatial;
+using conv_cudnn::TensorDesc;
+
+Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
+    const char* op = "Convolution";
+    const TensorRef& x = ctx.inputs[0];
+    const TensorRef& w = ctx.inputs[1];
+    const TensorRef& y = ctx.outputs[0];
+    const TensorRef* bias = ctx.inputs.size() > 2 && ctx.inputs[2].data ? &ctx.inputs[2] : nullptr;
+    KILN_ASSIGN_OR_RETURN(Geometry g,
+                          reference::conv_detail::kernelGeometry(op, a, x, w, y, /*transposed=*/false));
+    const int64_t n = x.shape.d[0], c = x.shape.d[1], k = y.shape.d[1], groups = a.nbGroups;
+    KILN_CHECK_ARG(groups >= 1 && c % groups == 0 && k % groups == 0 && w.shape.d[0] == k &&
+                       w.shape.d[1] * groups == c && y.shape.d[0] == n,
+                   op << ": input " << toString(x.shape) << ", kernel " << toString(w.shape) << ", output "
+                      << toString(y.shape) << " and nbGroups " << groups
+                      << " disagree (expected kernel [K, C/groups, k...] and output [N, K, ...])");
+    KILN_ASSIGN_OR_RETURN(conv_cudnn::TypeInfo t, conv_cudnn::typeInfo(op, x, w, y, bias, k));
+    const int64_t es = dataTypeSize(y.type);
+    if (y.numel() == 0) return Status::ok();
+    if (c == 0) {  // no input channels: every output is the bias alone
+        KILN_CUDA_RETURN_IF_ERROR(
+            cudaMemsetAsync(y.data, 0, static_cast<size_t>(y.numel() * es), ctx.stream));
+        return conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream);
+    }
+    if (!ctx.libraries)
+        return invalidState(std::string(op) + " on CUDA needs the context's cuDNN handle, got none (input " +
+                            toString(x.shape) + "); create the KernelContext with LibraryHandles");
+
+    KILN_ASSIGN_OR_RETURN(const conv_cudnn::ConvPadding pad, conv_cudnn::planConvPadding(op, g));
+    conv_cudnn::Scratch scratch(ctx.workspace, ctx.workspaceSize);
+    const void* xin = x.data;
+    if (pad.staged) {
+        KILN_ASSIGN_OR_RETURN(void* buf,
+                              scratch.take(op, "the zero-padded input (asymmetric padding)",
+                                           conv_cudnn::stagingBytes(
+                                               n * c * pad.padded[0] * pad.padded[1] * pad.padded[2], es)));
+        KILN_CUDA_RETURN_IF_ERROR(
+            convk::windowCopy(x.data, buf, es, n * c, g.in, pad.padded, pad.shift, ctx.stream));
+        xin = buf;
+    }
+
+    const int rank = conv_cudnn::cudnnSpatialRank(g);
+    TensorDesc xDesc, yDesc;
+    FilterDesc wDesc;
+    ConvDesc convDesc;
+    KILN_RETURN_IF_ERROR(xDesc.create());
+    KILN_RETURN_IF_ERROR(yDesc.create());
+    KILN_RETURN_IF_ERROR(wDesc.create());
+    KILN_RETURN_IF_ERROR(convDesc.create());
+    KILN_RETURN_IF_ERROR(conv_cudnn::setTensor(op, xDesc, t.data, n, c, pad.padded, rank));
+    KILN_RETURN_IF_ERROR(conv_cudnn::setTensor(op, yDesc, t.data, n, k, g.out, rank));
+    KILN_RETURN_IF_ERROR(conv_cudnn::setFilter(op, wDesc, t.data, k, c / groups, g.kernel, rank));
+    KILN_RETURN_IF_ERROR(conv_cudnn::setConvolution(op, convDesc, pad.sym, g, groups, t));
+
+    // cuDNN derives the output extents itself; they must be the ones inference gave y.
+    int cudnnOut[2 + kSpatial] = {};
+    KILN_CUDNN_RETURN_IF_ERROR(
+        cudnnGetConvolutionNdForwardOutputDim(convDesc.get(), xDesc.get(), wDesc.get(), rank + 2, cudnnOut));
+    for (int i = 0; i < rank; ++i)
+        if (cudnnOut[2 + i] != g.out[kSpatial - rank + i])
+            return internalError(std::string(op) + " on CUDA: cuDNN computes spatial extent " +
+                                 std::to_string(cudnnOut[2 + i]) + " for dim " + std::to_string(i) +
+                                 ", inference gave " + toString(y.shape) + " (input " + toString(x.shape) +
+                                 ", padded for cuDNN to " + std::to_string(pad.padded[kSpatial - rank + i]) +
+                                 ")");
+
+    KILN_ASSIGN_OR_RETURN(cudnnHandle_t handle, ctx.libraries->cudnnOn(ctx.stream));
+    int maxAlgos = 0;
+    KILN_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardAlgorithmMaxCount(handle, &maxAlgos));
+    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<size_t>(std::max(maxAlgos, 1)));
+    int found = 0;
+    KILN_CUDNN_RETURN_IF_ERROR(
+        cudnnGetConvolutionForwardAlgorithm_v7(handle, xDesc.get(), wDesc.get(), convDesc.get(), yDesc.get(),
+                                               static_cast<int>(perf.size()), &found, perf.data()));
+    const float alpha = 1.0f, beta = 0.0f;
+    KILN_RETURN_IF_ERROR(conv_cudnn::runFirstAccepted(
+        op, perf, found, scratch,
+        "input " + toString(x.shape) + " with kernel " + toString(w.shape) + " (" + dataTypeName(y.type) +
+            ")",
+        [&](cudnnConvolutionFwdAlgo_t algo, size_t* bytes) {
+            return cudnnGetConvolutionForwardWorkspaceSize(handle, xDesc.get(), wDesc.get(), convDesc.get(),
+                                                           yDesc.get(), algo, bytes);
+        },
+        [&](cudnnConvolutionFwdAlgo_t algo, void* ws, size_t bytes) {
+            return cudnnConvolutionForward(handle, &alpha, xDesc.get(), xin, wDesc.get(), w.data,
+                                           convDesc.get(), algo, ws, bytes, &beta, yDesc.get(), y.data);
+        }));
+    return conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream);
+}
+
+}  // namespace kiln::cuda
