@@ -59,7 +59,9 @@ __device__ __forceinline__ Acc blockExclusiveScan(Acc v, Acc* warpSums, Acc& tot
         total += warpSums[w];
     }
     __syncthreads();  // warpSums is rewritten by the next chunk
-    return before + inclusive - v;
+    // The lane's exclusive prefix is its neighbour's inclusive one (not inclusive - v, which would round).
+    const Acc exclusive = shuffleUp(inclusive, 1);
+    return lane == 0 ? before : before + exclusive;
 }
 
 template <typename T>
