@@ -37,14 +37,16 @@ void checkAgainstReference(cudaStream_t stream, Status (*fn)(const Attrs&, const
     ASSERT_TRUE(got.isOk()) << what << ": " << got.status().message();
     const HostTensor& w = want.value()[0];
     if (!tol) return expectExact(got.value()[0], w, what);
-    expectNear(got.value()[0], w, [&](int64_t i) { return tol(w, i); }, what);
+    expectNear(
+        got.value()[0], w, [&](int64_t i) { return tol(w, i); }, what);
 }
 
 // ---- Fill --------------------------------------------------------------------------------------------
 
 TEST_F(CudaMiscTest, FillConstantEveryOutputType) {
-    const DataType types[] = {DataType::kFLOAT, DataType::kHALF, DataType::kBF16,  DataType::kFP8, DataType::kINT8,
-                              DataType::kUINT8, DataType::kBOOL, DataType::kINT32, DataType::kINT64};
+    const DataType types[] = {DataType::kFLOAT, DataType::kHALF,  DataType::kBF16,
+                              DataType::kFP8,   DataType::kINT8,  DataType::kUINT8,
+                              DataType::kBOOL,  DataType::kINT32, DataType::kINT64};
     for (DataType t : types) {
         ir::FillAttrs a;
         a.op = FillOperation::kCONSTANT;
@@ -55,16 +57,19 @@ TEST_F(CudaMiscTest, FillConstantEveryOutputType) {
         checkAgainstReference(stream, cuda::runFill, a, {HostTensor::absent()}, what + " (attribute)");
         // alpha from a device tensor: integer tensors stay exact beyond 2^53 for int64 outputs.
         const HostTensor alpha =
-            t == DataType::kINT64 ? ints64({(int64_t{1} << 60) + 3})
-                                  : HostTensor::fromVector(DataType::kFLOAT, makeDims({1}), std::vector<float>{-1.5f});
-        checkAgainstReference(stream, cuda::runFill, a, {HostTensor::absent(), alpha}, what + " (alpha tensor)");
+            t == DataType::kINT64
+                ? ints64({(int64_t{1} << 60) + 3})
+                : HostTensor::fromVector(DataType::kFLOAT, makeDims({1}), std::vector<float>{-1.5f});
+        checkAgainstReference(stream, cuda::runFill, a, {HostTensor::absent(), alpha},
+                              what + " (alpha tensor)");
     }
 }
 
 TEST_F(CudaMiscTest, FillLinspaceRanksTypesAndParameterSources) {
     const Dims shapes[] = {makeDims({37}), makeDims({3, 5, 7}), makeDims({2, 1, 3, 2, 5})};
     for (const Dims& s : shapes)
-        for (DataType t : {DataType::kFLOAT, DataType::kHALF, DataType::kINT32, DataType::kINT64, DataType::kUINT8}) {
+        for (DataType t :
+             {DataType::kFLOAT, DataType::kHALF, DataType::kINT32, DataType::kINT64, DataType::kUINT8}) {
             ir::FillAttrs a;
             a.op = FillOperation::kLINSPACE;
             a.dimensions = s;
@@ -77,8 +82,10 @@ TEST_F(CudaMiscTest, FillLinspaceRanksTypesAndParameterSources) {
             std::vector<int64_t> deltas;
             for (int d = 0; d < s.nbDims; ++d) deltas.push_back(d % 2 == 0 ? 100 + d : -3);
             const HostTensor beta = HostTensor::fromVector(DataType::kINT32, makeDims({s.nbDims}), deltas);
-            const HostTensor alpha = HostTensor::fromVector(DataType::kINT32, Dims{}, std::vector<int64_t>{-7});
-            checkAgainstReference(stream, cuda::runFill, a, {HostTensor::absent(), alpha, beta}, what + " (tensors)");
+            const HostTensor alpha =
+                HostTensor::fromVector(DataType::kINT32, Dims{}, std::vector<int64_t>{-7});
+            checkAgainstReference(stream, cuda::runFill, a, {HostTensor::absent(), alpha, beta},
+                                  what + " (tensors)");
         }
     // int64 beyond 2^53 from integral attributes (2^50 is exact in float).
     ir::FillAttrs big;
@@ -87,25 +94,29 @@ TEST_F(CudaMiscTest, FillLinspaceRanksTypesAndParameterSources) {
     big.outputType = DataType::kINT64;
     big.alpha = 0x1p50f;
     big.beta = 3.0f;
-    checkAgainstReference(stream, cuda::runFill, big, {HostTensor::absent()}, "Fill linspace int64 from 2^50");
+    checkAgainstReference(stream, cuda::runFill, big, {HostTensor::absent()},
+                          "Fill linspace int64 from 2^50");
 }
 
 // ---- Cumulative --------------------------------------------------------------------------------------
 
-void checkCumulative(cudaStream_t stream, DataType t, const Dims& shape, int axis, bool exclusive, bool reverse,
-                     uint64_t seed, bool axisTensor = false) {
+void checkCumulative(cudaStream_t stream, DataType t, const Dims& shape, int axis, bool exclusive,
+                     bool reverse, uint64_t seed, bool axisTensor = false) {
     ir::CumulativeAttrs a;
     a.axis = axisTensor ? 0 : axis;
     a.exclusive = exclusive;
     a.reverse = reverse;
-    const HostTensor x = HostTensor::random(t, shape, seed, isFloatType(t) ? -2.0 : -1000.0, isFloatType(t) ? 2.0 : 1000.0);
+    const HostTensor x =
+        HostTensor::random(t, shape, seed, isFloatType(t) ? -2.0 : -1000.0, isFloatType(t) ? 2.0 : 1000.0);
     std::vector<HostTensor> inputs{x};
     if (axisTensor)
-        inputs.push_back(HostTensor::fromVector(DataType::kINT32, Dims{}, std::vector<int64_t>{axis - shape.nbDims}));
+        inputs.push_back(
+            HostTensor::fromVector(DataType::kINT32, Dims{}, std::vector<int64_t>{axis - shape.nbDims}));
     const std::string what = "Cumulative of " + describe(shape, t) + " axis " + std::to_string(axis) +
                              (exclusive ? " exclusive" : "") + (reverse ? " reverse" : "") +
                              (axisTensor ? " (axis tensor)" : "");
-    if (!isFloatType(t)) return checkAgainstReference(stream, cuda::runCumulative, a, inputs, what, {{}, 0, 0xff});
+    if (!isFloatType(t))
+        return checkAgainstReference(stream, cuda::runCumulative, a, inputs, what, {{}, 0, 0xff});
     // Tolerance: a prefix of n terms summed in float32 along at most n + 16 dependent additions, each
     // within one rounding of the running sum of |x| (the reference's scan of |x|, in double), plus one
     // ulp of the output type.
@@ -118,19 +129,21 @@ void checkCumulative(cudaStream_t stream, DataType t, const Dims& shape, int axi
     const double depth = static_cast<double>(shape.d[axis]) + 16.0;
     checkAgainstReference(stream, cuda::runCumulative, a, inputs, what, {},
                           [&](const HostTensor& w, int64_t i) {
-                              return ulpOf(t) * std::fabs(w.at(i)) + depth * kFloatEps * absPrefix.value()[0].at(i);
+                              return ulpAt(t, w.at(i)) + depth * kFloatEps * absPrefix.value()[0].at(i);
                           });
 }
 
 TEST_F(CudaMiscTest, CumulativeEveryAxisModeAndType) {
-    const DataType types[] = {DataType::kFLOAT, DataType::kHALF, DataType::kBF16, DataType::kINT32, DataType::kINT64};
+    const DataType types[] = {DataType::kFLOAT, DataType::kHALF, DataType::kBF16, DataType::kINT32,
+                              DataType::kINT64};
     uint64_t seed = 100;
     for (DataType t : types)
         for (int axis = 0; axis < 3; ++axis)
             for (int mode = 0; mode < 4; ++mode)
                 checkCumulative(stream, t, makeDims({4, 37, 5}), axis, mode & 1, mode & 2, ++seed);
     for (int mode = 0; mode < 4; ++mode) {
-        checkCumulative(stream, DataType::kFLOAT, makeDims({2, 3001}), 1, mode & 1, mode & 2, ++seed);  // 3 chunks
+        checkCumulative(stream, DataType::kFLOAT, makeDims({2, 3001}), 1, mode & 1, mode & 2,
+                        ++seed);  // 3 chunks
         checkCumulative(stream, DataType::kINT64, makeDims({3, 2053}), 1, mode & 1, mode & 2, ++seed);
         checkCumulative(stream, DataType::kFLOAT, makeDims({4, 37, 5}), 1, mode & 1, mode & 2, ++seed, true);
         checkCumulative(stream, DataType::kINT32, makeDims({7, 11}), 1, mode & 1, mode & 2, ++seed, true);
@@ -150,12 +163,13 @@ TEST_F(CudaMiscTest, TriluEveryKSignAndElementSize) {
                     a.upper = upper;
                     a.k = k;
                     const HostTensor x = HostTensor::random(t, s, ++seed, -9.0, 9.0);
-                    const std::string what = std::string("Trilu ") + (upper ? "upper" : "lower") + " k=" +
-                                             std::to_string(k) + " on " + describe(s, t);
+                    const std::string what = std::string("Trilu ") + (upper ? "upper" : "lower") +
+                                             " k=" + std::to_string(k) + " on " + describe(s, t);
                     checkAgainstReference(stream, cuda::runTrilu, a, {x}, what);
                     ir::TriluAttrs fromInput = a;
                     fromInput.k = 0;
-                    checkAgainstReference(stream, cuda::runTrilu, fromInput, {x, ints64({k})}, what + " (k tensor)");
+                    checkAgainstReference(stream, cuda::runTrilu, fromInput, {x, ints64({k})},
+                                          what + " (k tensor)");
                 }
 }
 
@@ -164,7 +178,8 @@ TEST_F(CudaMiscTest, TriluEveryKSignAndElementSize) {
 /// Runs both variants: with enough workspace (parallel, winner per target) and without (ordered).
 void checkScatterBothWays(cudaStream_t stream, const ir::ScatterAttrs& a, const std::vector<HostTensor>& in,
                           const std::string& what) {
-    checkAgainstReference(stream, cuda::runScatter, a, in, what + " (workspace)", {{}, in[0].numel() * 8 + 64, 0xff});
+    checkAgainstReference(stream, cuda::runScatter, a, in, what + " (workspace)",
+                          {{}, in[0].numel() * 8 + 64, 0xff});
     checkAgainstReference(stream, cuda::runScatter, a, in, what + " (ordered, no workspace)");
 }
 
@@ -182,20 +197,22 @@ TEST_F(CudaMiscTest, ScatterElementsEveryAxisWithDuplicatesAndNegativeIndices) {
                 a.mode = ScatterMode::kELEMENT;
                 a.axis = axis;
                 const int64_t n = data.d[ax];
-                const std::vector<HostTensor> in{HostTensor::random(t, data, ++seed, -9.0, 9.0),
-                                                 HostTensor::random(it, ishape, ++seed, -static_cast<double>(n),
-                                                                    static_cast<double>(n - 1)),
-                                                 HostTensor::random(t, ishape, ++seed, -9.0, 9.0)};
+                const std::vector<HostTensor> in{
+                    HostTensor::random(t, data, ++seed, -9.0, 9.0),
+                    HostTensor::random(it, ishape, ++seed, -static_cast<double>(n),
+                                       static_cast<double>(n - 1)),
+                    HostTensor::random(t, ishape, ++seed, -9.0, 9.0)};
                 checkScatterBothWays(stream, a, in,
-                                     "ScatterElements axis " + std::to_string(axis) + " on " + describe(data, t) +
-                                         " indices " + describe(ishape, it));
+                                     "ScatterElements axis " + std::to_string(axis) + " on " +
+                                         describe(data, t) + " indices " + describe(ishape, it));
             }
     // Many updates onto few targets.
     ir::ScatterAttrs a;
     a.axis = 0;
-    const std::vector<HostTensor> big{HostTensor::random(DataType::kFLOAT, makeDims({1000}), 1),
-                                      HostTensor::random(DataType::kINT64, makeDims({50000}), 2, -1000.0, 999.0),
-                                      HostTensor::random(DataType::kFLOAT, makeDims({50000}), 3)};
+    const std::vector<HostTensor> big{
+        HostTensor::random(DataType::kFLOAT, makeDims({1000}), 1),
+        HostTensor::random(DataType::kINT64, makeDims({50000}), 2, -1000.0, 999.0),
+        HostTensor::random(DataType::kFLOAT, makeDims({50000}), 3)};
     checkScatterBothWays(stream, a, big, "ScatterElements 50000 updates onto 1000 elements");
 }
 
@@ -247,7 +264,7 @@ ir::ResizeAttrs resizeAttrs(IM mode, CT ct, const Dims& out) {
 /// float32, each term and addition off by about one float32 rounding of |x| * sum|w| (sum|w| < 2 for
 /// cubic); plus one ulp of the output type.
 double filterTolerance(DataType t, double taps, double want) {
-    return ulpOf(t) * std::fabs(want) + (taps + 8.0) * kFloatEps * 2.0 * 3.0;
+    return ulpAt(t, want) + (taps + 8.0) * kFloatEps * 2.0 * 3.0;
 }
 
 void checkResize(cudaStream_t stream, const ir::ResizeAttrs& a, const HostTensor& x, const std::string& what,
@@ -255,8 +272,9 @@ void checkResize(cudaStream_t stream, const ir::ResizeAttrs& a, const HostTensor
     std::vector<HostTensor> in{x};
     in.insert(in.end(), extra.begin(), extra.end());
     if (a.mode == IM::kNEAREST) return checkAgainstReference(stream, cuda::runResize, a, in, what, {{1, 2}});
-    checkAgainstReference(stream, cuda::runResize, a, in, what, {{1, 2}},
-                          [&](const HostTensor& w, int64_t i) { return filterTolerance(x.type, taps, w.at(i)); });
+    checkAgainstReference(
+        stream, cuda::runResize, a, in, what, {{1, 2}},
+        [&](const HostTensor& w, int64_t i) { return filterTolerance(x.type, taps, w.at(i)); });
 }
 
 TEST_F(CudaMiscTest, ResizeNearestEveryTransformAndRounding) {
@@ -272,9 +290,10 @@ TEST_F(CudaMiscTest, ResizeNearestEveryTransformAndRounding) {
                 for (const Dims& out : {makeDims({2, 3, 11, 4}), makeDims({2, 3, 1, 13})}) {
                     ir::ResizeAttrs a = resizeAttrs(IM::kNEAREST, ct, out);
                     a.nearestRounding = r;
-                    checkResize(stream, a, x, "Resize nearest " + describe(x.shape, t) + " to " + toString(out) +
-                                                  " transform " + std::to_string(static_cast<int>(ct)) +
-                                                  " rounding " + std::to_string(static_cast<int>(r)));
+                    checkResize(stream, a, x,
+                                "Resize nearest " + describe(x.shape, t) + " to " + toString(out) +
+                                    " transform " + std::to_string(static_cast<int>(ct)) + " rounding " +
+                                    std::to_string(static_cast<int>(r)));
                 }
             }
 }
@@ -287,7 +306,8 @@ TEST_F(CudaMiscTest, ResizeLinearAndCubicEveryTransform) {
         for (CT ct : transforms)
             for (DataType t : kFloatTypes) {
                 const HostTensor x = HostTensor::random(t, makeDims({2, 3, 5, 7}), ++seed, -3.0, 3.0);
-                for (const Dims& out : {makeDims({2, 3, 11, 4}), makeDims({2, 3, 1, 13}), makeDims({2, 3, 3, 7})}) {
+                for (const Dims& out :
+                     {makeDims({2, 3, 11, 4}), makeDims({2, 3, 1, 13}), makeDims({2, 3, 3, 7})}) {
                     const std::string what = std::string(mode == IM::kLINEAR ? "linear" : "cubic") + " " +
                                              describe(x.shape, t) + " to " + toString(out) + " transform " +
                                              std::to_string(static_cast<int>(ct));
@@ -303,7 +323,8 @@ TEST_F(CudaMiscTest, ResizeLinearAndCubicEveryTransform) {
             }
     // Three resized axes, and scales from the attribute (the mapping then uses the given scale).
     const HostTensor x3 = HostTensor::random(DataType::kFLOAT, makeDims({1, 4, 5, 6}), 7, -3.0, 3.0);
-    checkResize(stream, resizeAttrs(IM::kLINEAR, CT::kHALF_PIXEL, makeDims({1, 7, 3, 11})), x3, "linear 3 axes", 16.0);
+    checkResize(stream, resizeAttrs(IM::kLINEAR, CT::kHALF_PIXEL, makeDims({1, 7, 3, 11})), x3,
+                "linear 3 axes", 16.0);
     ir::ResizeAttrs s = resizeAttrs(IM::kCUBIC, CT::kALIGN_CORNERS, Dims{});
     s.scales = {1.0f, 1.0f, 1.7f, 0.6f};
     checkResize(stream, s, x3, "cubic with scales attribute", 16.0);
@@ -320,8 +341,8 @@ TEST_F(CudaMiscTest, ResizeAntialiasAndRunTimeScales) {
             // Scales at run time (host values of input 2); the extents follow from them.
             ir::ResizeAttrs r = resizeAttrs(mode, ct, Dims{});
             r.antialias = true;
-            const HostTensor scales =
-                HostTensor::fromVector(DataType::kFLOAT, makeDims({4}), std::vector<float>{1.0f, 1.0f, 0.5f, 0.35f});
+            const HostTensor scales = HostTensor::fromVector(DataType::kFLOAT, makeDims({4}),
+                                                             std::vector<float>{1.0f, 1.0f, 0.5f, 0.35f});
             checkResize(stream, r, x, "antialias, run-time scales", 196.0, {HostTensor::absent(), scales});
         }
 }
@@ -333,7 +354,8 @@ TEST_F(CudaMiscTest, ResizeTfCropAndResizeWithRoiAttributeAndTensor) {
         ir::ResizeAttrs a = resizeAttrs(mode, CT::kTF_CROP_AND_RESIZE, makeDims({1, 2, 5, 6}));
         a.extrapolationValue = 10.5f;
         a.roi = roi;
-        checkResize(stream, a, x, "tf_crop_and_resize, roi attribute, mode " + std::to_string(static_cast<int>(mode)));
+        checkResize(stream, a, x,
+                    "tf_crop_and_resize, roi attribute, mode " + std::to_string(static_cast<int>(mode)));
         a.roi.clear();
         const HostTensor roiTensor = HostTensor::fromVector(DataType::kFLOAT, makeDims({8}), roi);
         checkResize(stream, a, x, "tf_crop_and_resize, roi tensor", 16.0,
@@ -344,7 +366,8 @@ TEST_F(CudaMiscTest, ResizeTfCropAndResizeWithRoiAttributeAndTensor) {
 TEST_F(CudaMiscTest, ResizeRefusesFiltersBeyondTheTapLimit) {
     ir::ResizeAttrs a = resizeAttrs(IM::kCUBIC, CT::kHALF_PIXEL, makeDims({1, 1, 1, 2}));
     a.antialias = true;
-    const HostTensor x(DataType::kFLOAT, makeDims({1, 1, 1, 200})), y(DataType::kFLOAT, makeDims({1, 1, 1, 2}));
+    const HostTensor x(DataType::kFLOAT, makeDims({1, 1, 1, 200})),
+        y(DataType::kFLOAT, makeDims({1, 1, 1, 2}));
     auto r = runCuda(cuda::runResize, a, {x}, {y}, stream);
     ASSERT_FALSE(r.isOk());
     EXPECT_EQ(r.status().code(), ErrorCode::kUNSUPPORTED_STATE);
@@ -356,6 +379,8 @@ TEST_F(CudaMiscTest, ResizeRefusesFiltersBeyondTheTapLimit) {
 
 #else
 
-TEST(CudaMiscTest, NotCompiled) { GTEST_SKIP() << "Kiln was built without CUDA"; }
+TEST(CudaMiscTest, NotCompiled) {
+    GTEST_SKIP() << "Kiln was built without CUDA";
+}
 
 #endif

@@ -43,7 +43,7 @@ Dims dimsOf(const std::vector<int64_t>& v) {
 /// works in double; both round once to the output type.
 double normTolerance(DataType t, int64_t count, double want) {
     const double depth = static_cast<double>(count) / 32.0 + 32.0;
-    return ulpOf(t) * std::fabs(want) + depth * kFloatEps * 8.0 * (1.0 + std::fabs(want));
+    return ulpAt(t, want) + depth * kFloatEps * 8.0 * (1.0 + std::fabs(want));
 }
 
 void checkNorm(cudaStream_t stream, const NormCase& c, DataType t, DataType affineType, uint64_t seed,
@@ -58,9 +58,9 @@ void checkNorm(cudaStream_t stream, const NormCase& c, DataType t, DataType affi
         for (int64_t i = 0; i < x.numel(); ++i) x.set(i, 0.75);
     const HostTensor scale = HostTensor::random(affineType, ps, seed + 1, -1.5, 1.5);
     const HostTensor bias = HostTensor::random(affineType, ps, seed + 2, -1.5, 1.5);
-    const std::string what = "Normalization of " + describe(xs, t) + " axes " + std::to_string(c.axes) + " groups " +
-                             std::to_string(c.groups) + " affine " + describe(ps, affineType) + " seed " +
-                             std::to_string(seed);
+    const std::string what = "Normalization of " + describe(xs, t) + " axes " + std::to_string(c.axes) +
+                             " groups " + std::to_string(c.groups) + " affine " + describe(ps, affineType) +
+                             " seed " + std::to_string(seed);
     auto want = runSingleOp(a, {x, scale, bias});
     ASSERT_TRUE(want.isOk()) << what << ": " << want.status().message();
     const HostTensor& w = want.value()[0];
@@ -70,23 +70,24 @@ void checkNorm(cudaStream_t stream, const NormCase& c, DataType t, DataType affi
     for (int i = 0; i < xs.nbDims; ++i)
         if ((c.axes >> i) & 1u) count *= xs.d[i];
     if (c.groups > 1) count *= xs.d[1] / c.groups;
-    expectNear(got.value()[0], w, [&](int64_t i) { return normTolerance(t, count, w.at(i)); }, what);
+    expectNear(
+        got.value()[0], w, [&](int64_t i) { return normTolerance(t, count, w.at(i)); }, what);
 }
 
 TEST_F(CudaNormPoolTest, LayerInstanceAndGroupNorm) {
     const NormCase cases[] = {
-        {{3, 5, 7}, 0b100, 1, {7}},                 // layer norm, last dim
-        {{3, 5, 7}, 0b110, 1, {5, 7}},              // layer norm, last two dims
-        {{3, 5, 7}, 0b001, 1, {1, 5, 7}},           // statistics over a leading axis (strided groups)
-        {{2, 3, 5, 7}, 0b1100, 1, {1, 3, 1, 1}},    // instance norm
-        {{2, 3, 5, 7}, 0b1100, 1, {3, 1, 1}},       // instance norm, affine of lower rank
-        {{2, 6, 5, 7}, 0b1100, 3, {1, 6, 1, 1}},    // group norm, per-channel affine
-        {{2, 6, 5, 7}, 0b1100, 3, {1, 3, 1, 1}},    // group norm, per-group affine (TensorRT 8.6 style)
+        {{3, 5, 7}, 0b100, 1, {7}},                      // layer norm, last dim
+        {{3, 5, 7}, 0b110, 1, {5, 7}},                   // layer norm, last two dims
+        {{3, 5, 7}, 0b001, 1, {1, 5, 7}},                // statistics over a leading axis (strided groups)
+        {{2, 3, 5, 7}, 0b1100, 1, {1, 3, 1, 1}},         // instance norm
+        {{2, 3, 5, 7}, 0b1100, 1, {3, 1, 1}},            // instance norm, affine of lower rank
+        {{2, 6, 5, 7}, 0b1100, 3, {1, 6, 1, 1}},         // group norm, per-channel affine
+        {{2, 6, 5, 7}, 0b1100, 3, {1, 3, 1, 1}},         // group norm, per-group affine (TensorRT 8.6 style)
         {{1, 4, 3, 5, 7}, 0b11100, 2, {1, 4, 1, 1, 1}},  // 3-D group norm
-        {{2, 6, 11}, 0b100, 6, {1, 6, 1}},          // one channel per group
-        {{2, 3, 2053}, 0b100, 1, {2053}},           // a group larger than a warp's share: block path
-        {{4099, 33}, 0b10, 1, {33}},                // many small groups
-        {{1, 3, 67, 71}, 0b1100, 1, {1, 3, 1, 1}},  // large instance-norm planes
+        {{2, 6, 11}, 0b100, 6, {1, 6, 1}},               // one channel per group
+        {{2, 3, 2053}, 0b100, 1, {2053}},                // a group larger than a warp's share: block path
+        {{4099, 33}, 0b10, 1, {33}},                     // many small groups
+        {{1, 3, 67, 71}, 0b1100, 1, {1, 3, 1, 1}},       // large instance-norm planes
     };
     uint64_t seed = 100;
     for (const NormCase& c : cases)
@@ -143,7 +144,7 @@ ir::PoolingAttrs poolAttrs(const PoolCase& c, PoolingType type, bool excludePadd
 /// covers the final rounding.
 double poolTolerance(PoolingType type, DataType t, int64_t taps, double want) {
     if (type == PoolingType::kMAX) return 0.0;
-    return ulpOf(t) * std::fabs(want) + (static_cast<double>(taps) + 8.0) * kFloatEps * 2.0 * (1.0 + std::fabs(want));
+    return ulpAt(t, want) + (static_cast<double>(taps) + 8.0) * kFloatEps * 2.0 * (1.0 + std::fabs(want));
 }
 
 void checkPool(cudaStream_t stream, const PoolCase& c, PoolingType type, DataType t, bool excludePadding,
@@ -167,21 +168,22 @@ void checkPool(cudaStream_t stream, const PoolCase& c, PoolingType type, DataTyp
     if (c.global)
         for (size_t i = 2; i < c.x.size(); ++i) taps *= c.x[i];
     for (int64_t k : c.window) taps *= k;
-    expectNear(got.value()[0], w, [&](int64_t i) { return poolTolerance(type, t, taps, w.at(i)); }, what);
+    expectNear(
+        got.value()[0], w, [&](int64_t i) { return poolTolerance(type, t, taps, w.at(i)); }, what);
 }
 
 const PoolCase kPoolCases[] = {
-    {{2, 3, 11, 13}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {}},                        // ResNet's stem pool
-    {{2, 3, 11, 13}, {2, 3}, {1, 2}, {0, 1}, {1, 0}, {}},                        // asymmetric padding
-    {{2, 3, 11, 13}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}},                    // dilation
+    {{2, 3, 11, 13}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {}},      // ResNet's stem pool
+    {{2, 3, 11, 13}, {2, 3}, {1, 2}, {0, 1}, {1, 0}, {}},      // asymmetric padding
+    {{2, 3, 11, 13}, {3, 3}, {1, 1}, {2, 2}, {2, 2}, {2, 2}},  // dilation
     {{2, 3, 11, 13}, {3, 2}, {2, 3}, {1, 0}, {1, 1}, {}, PaddingMode::kEXPLICIT_ROUND_UP},  // ceil mode
     {{2, 3, 11, 13}, {3, 4}, {2, 3}, {}, {}, {}, PaddingMode::kSAME_UPPER},
     {{2, 3, 11, 13}, {3, 4}, {2, 3}, {}, {}, {}, PaddingMode::kSAME_LOWER},
-    {{2, 3, 17}, {4}, {3}, {2}, {1}, {}},                                         // 1-D
-    {{1, 2, 5, 7, 6}, {2, 3, 2}, {1, 2, 2}, {1, 0, 1}, {0, 1, 1}, {}},            // 3-D
-    {{1, 2, 5, 7, 6}, {2, 2, 3}, {2, 1, 2}, {0, 0, 0}, {1, 1, 1}, {2, 1, 2}},     // 3-D dilated
+    {{2, 3, 17}, {4}, {3}, {2}, {1}, {}},                                      // 1-D
+    {{1, 2, 5, 7, 6}, {2, 3, 2}, {1, 2, 2}, {1, 0, 1}, {0, 1, 1}, {}},         // 3-D
+    {{1, 2, 5, 7, 6}, {2, 2, 3}, {2, 1, 2}, {0, 0, 0}, {1, 1, 1}, {2, 1, 2}},  // 3-D dilated
     {{1, 1, 3, 3}, {2, 2}, {1, 1}, {3, 3}, {3, 3}, {4, 4}},  // windows with no input tap at all
-    {{3, 5, 7, 9}, {}, {}, {}, {}, {}, PaddingMode::kEXPLICIT_ROUND_DOWN, true},   // global
+    {{3, 5, 7, 9}, {}, {}, {}, {}, {}, PaddingMode::kEXPLICIT_ROUND_DOWN, true},    // global
     {{1, 2, 67, 71}, {}, {}, {}, {}, {}, PaddingMode::kEXPLICIT_ROUND_DOWN, true},  // global, large planes
 };
 
@@ -214,7 +216,8 @@ TEST_F(CudaNormPoolTest, PoolingPropagatesNaNThroughMax) {
         ASSERT_TRUE(want.isOk()) << want.status().message();
         auto got = runCuda(cuda::runPooling, a, {x}, want.value(), stream);
         ASSERT_TRUE(got.isOk()) << got.status().message();
-        expectNear(got.value()[0], want.value()[0], [&](int64_t) { return 4.0 * kFloatEps * 4.0; }, "NaN pooling");
+        expectNear(
+            got.value()[0], want.value()[0], [&](int64_t) { return 4.0 * kFloatEps * 4.0; }, "NaN pooling");
     }
 }
 
@@ -232,6 +235,8 @@ TEST_F(CudaNormPoolTest, PoolingRefusesAverageOfIntegers) {
 
 #else
 
-TEST(CudaNormPoolTest, NotCompiled) { GTEST_SKIP() << "Kiln was built without CUDA"; }
+TEST(CudaNormPoolTest, NotCompiled) {
+    GTEST_SKIP() << "Kiln was built without CUDA";
+}
 
 #endif

@@ -20,10 +20,10 @@ namespace {
 
 class CudaReduceTest : public CudaKernelTest {};
 
-constexpr ReduceOperation kAllOps[] = {ReduceOperation::kSUM, ReduceOperation::kPROD, ReduceOperation::kMAX,
-                                       ReduceOperation::kMIN, ReduceOperation::kAVG,  ReduceOperation::kL2,
-                                       ReduceOperation::kL1,  ReduceOperation::kSUM_SQUARE,
-                                       ReduceOperation::kLOG_SUM_EXP};
+constexpr ReduceOperation kAllOps[] = {
+    ReduceOperation::kSUM, ReduceOperation::kPROD,       ReduceOperation::kMAX,
+    ReduceOperation::kMIN, ReduceOperation::kAVG,        ReduceOperation::kL2,
+    ReduceOperation::kL1,  ReduceOperation::kSUM_SQUARE, ReduceOperation::kLOG_SUM_EXP};
 
 ir::ReduceAttrs reduceAttrs(ReduceOperation op, uint32_t axes, bool keepDims) {
     ir::ReduceAttrs a;
@@ -48,7 +48,7 @@ HostTensor magnitude(ReduceOperation op, const HostTensor& x, const ir::ReduceAt
     for (int64_t i = 0; i < x.numel(); ++i) xf.set(i, x.at(i));
     ir::ReduceAttrs m = a;
     m.op = (op == ReduceOperation::kSUM_SQUARE || op == ReduceOperation::kL2) ? ReduceOperation::kSUM_SQUARE
-                                                                               : ReduceOperation::kL1;
+                                                                              : ReduceOperation::kL1;
     std::vector<HostTensor> in{xf};
     in.insert(in.end(), extra.begin(), extra.end());
     return referenceOne(m, in);
@@ -60,43 +60,53 @@ HostTensor magnitude(ReduceOperation op, const HostTensor& x, const ir::ReduceAt
 /// the output type once, so they may also differ by one ulp of it.
 double reduceTolerance(ReduceOperation op, DataType out, int64_t count, double want, double mag) {
     const double depth = static_cast<double>(count) / 8.0 + 40.0;
-    const double ulp = ulpOf(out) * std::fabs(want);
+    const double ulp = ulpAt(out, want);
     switch (op) {
         case ReduceOperation::kMAX:
-        case ReduceOperation::kMIN: return 0.0;  // a selection: exact
+        case ReduceOperation::kMIN:
+            return 0.0;  // a selection: exact
         case ReduceOperation::kSUM:
         case ReduceOperation::kL1:
-        case ReduceOperation::kSUM_SQUARE: return ulp + 2.0 * depth * kFloatEps * mag;
-        case ReduceOperation::kAVG: return ulp + 2.0 * depth * kFloatEps * mag / static_cast<double>(count);
-        case ReduceOperation::kL2: return ulp + (depth + 4.0) * kFloatEps * std::sqrt(mag);
-        case ReduceOperation::kPROD: return ulp + (static_cast<double>(count) + 4.0) * kFloatEps * std::fabs(want);
-        case ReduceOperation::kLOG_SUM_EXP: return ulp + (depth + 8.0) * kFloatEps * (1.0 + std::fabs(want));
+        case ReduceOperation::kSUM_SQUARE:
+            return ulp + 2.0 * depth * kFloatEps * mag;
+        case ReduceOperation::kAVG:
+            return ulp + 2.0 * depth * kFloatEps * mag / static_cast<double>(count);
+        case ReduceOperation::kL2:
+            return ulp + (depth + 4.0) * kFloatEps * std::sqrt(mag);
+        case ReduceOperation::kPROD:
+            return ulp + (static_cast<double>(count) + 4.0) * kFloatEps * std::fabs(want);
+        case ReduceOperation::kLOG_SUM_EXP:
+            return ulp + (depth + 8.0) * kFloatEps * (1.0 + std::fabs(want));
     }
     return 0.0;
 }
 
 /// Runs one Reduce on the GPU and the reference and compares; `axesInput` (absent or host int64 axes).
-void checkReduce(cudaStream_t stream, ReduceOperation op, DataType t, const Dims& shape, uint32_t mask, bool keepDims,
-                 uint64_t seed, const HostTensor& axesInput = HostTensor::absent(), bool noop = false) {
+void checkReduce(cudaStream_t stream, ReduceOperation op, DataType t, const Dims& shape, uint32_t mask,
+                 bool keepDims, uint64_t seed, const HostTensor& axesInput = HostTensor::absent(),
+                 bool noop = false) {
     ir::ReduceAttrs a = reduceAttrs(op, mask, keepDims);
     a.noopWithEmptyAxes = noop;
     // Products stay O(1) over ~100 factors near 1; integers stay small so sums of squares stay exact.
     const bool prod = op == ReduceOperation::kPROD;
-    const HostTensor x = isFloatType(t) ? HostTensor::random(t, shape, seed, prod ? 0.8 : -2.0, prod ? 1.25 : 2.0)
-                                        : HostTensor::random(t, shape, seed, prod ? -2.0 : -50.0, prod ? 2.0 : 50.0);
+    const HostTensor x = isFloatType(t)
+                             ? HostTensor::random(t, shape, seed, prod ? 0.8 : -2.0, prod ? 1.25 : 2.0)
+                             : HostTensor::random(t, shape, seed, prod ? -2.0 : -50.0, prod ? 2.0 : 50.0);
     std::vector<HostTensor> inputs{x};
     if (axesInput.present()) inputs.push_back(axesInput);
     const std::string what = std::string("Reduce op ") + std::to_string(static_cast<int>(op)) + " on " +
-                             describe(shape, t) + " mask " + std::to_string(mask) + (keepDims ? " keepDims" : "") +
-                             (axesInput.present() ? " (run-time axes)" : "") + " seed " + std::to_string(seed);
+                             describe(shape, t) + " mask " + std::to_string(mask) +
+                             (keepDims ? " keepDims" : "") + (axesInput.present() ? " (run-time axes)" : "") +
+                             " seed " + std::to_string(seed);
     const HostTensor want = referenceOne(a, inputs);
     auto got = runCuda(cuda::runReduce, a, inputs, {want}, stream, {{1}});
     ASSERT_TRUE(got.isOk()) << what << ": " << got.status().message();
     if (!isFloatType(t)) return expectExact(got.value()[0], want, what);
     const HostTensor mag = magnitude(op, x, a, std::vector<HostTensor>(inputs.begin() + 1, inputs.end()));
     const int64_t count = want.numel() > 0 ? x.numel() / want.numel() : 0;
-    expectNear(got.value()[0], want,
-               [&](int64_t i) { return reduceTolerance(op, t, count, want.at(i), std::fabs(mag.at(i))); }, what);
+    expectNear(
+        got.value()[0], want,
+        [&](int64_t i) { return reduceTolerance(op, t, count, want.at(i), std::fabs(mag.at(i))); }, what);
 }
 
 TEST_F(CudaReduceTest, EveryOpTypeAndAxesPattern) {
@@ -104,11 +114,13 @@ TEST_F(CudaReduceTest, EveryOpTypeAndAxesPattern) {
     // Rank 4 adds patterns of two reduced groups; keepDims alternates (it changes only the shape).
     const Dims r3 = makeDims({3, 7, 5}), r4 = makeDims({2, 3, 5, 7});
     const uint32_t r4Masks[] = {0b0101, 0b1010, 0b0110, 0b1001, 0b1111, 0b0001, 0b1000, 0b1101};
-    const DataType types[] = {DataType::kFLOAT, DataType::kHALF, DataType::kBF16, DataType::kINT32, DataType::kINT64};
+    const DataType types[] = {DataType::kFLOAT, DataType::kHALF, DataType::kBF16, DataType::kINT32,
+                              DataType::kINT64};
     uint64_t seed = 100;
     for (ReduceOperation op : kAllOps)
         for (DataType t : types) {
-            for (uint32_t mask = 1; mask < 8; ++mask) checkReduce(stream, op, t, r3, mask, (mask & 1) != 0, ++seed);
+            for (uint32_t mask = 1; mask < 8; ++mask)
+                checkReduce(stream, op, t, r3, mask, (mask & 1) != 0, ++seed);
             for (uint32_t mask : r4Masks) checkReduce(stream, op, t, r4, mask, (mask & 2) != 0, ++seed);
         }
 }
@@ -117,11 +129,14 @@ TEST_F(CudaReduceTest, LongRowsLongColumnsAndManyOutputs) {
     uint64_t seed = 500;
     for (ReduceOperation op : {ReduceOperation::kSUM, ReduceOperation::kMAX, ReduceOperation::kLOG_SUM_EXP,
                                ReduceOperation::kAVG, ReduceOperation::kL2}) {
-        checkReduce(stream, op, DataType::kFLOAT, makeDims({3, 100003}), 0b10, false, ++seed);   // block rows
-        checkReduce(stream, op, DataType::kFLOAT, makeDims({2, 1031}), 0b10, false, ++seed);     // warp rows
-        checkReduce(stream, op, DataType::kHALF, makeDims({20011, 3}), 0b01, false, ++seed);     // few, long columns
-        checkReduce(stream, op, DataType::kBF16, makeDims({4099, 3, 2}), 0b010, true, ++seed);   // many outputs
-        checkReduce(stream, op, DataType::kFLOAT, makeDims({1, 1, 9973}), 0b111, false, ++seed); // reduce all
+        checkReduce(stream, op, DataType::kFLOAT, makeDims({3, 100003}), 0b10, false, ++seed);  // block rows
+        checkReduce(stream, op, DataType::kFLOAT, makeDims({2, 1031}), 0b10, false, ++seed);    // warp rows
+        checkReduce(stream, op, DataType::kHALF, makeDims({20011, 3}), 0b01, false,
+                    ++seed);  // few, long columns
+        checkReduce(stream, op, DataType::kBF16, makeDims({4099, 3, 2}), 0b010, true,
+                    ++seed);  // many outputs
+        checkReduce(stream, op, DataType::kFLOAT, makeDims({1, 1, 9973}), 0b111, false,
+                    ++seed);  // reduce all
         checkReduce(stream, op, DataType::kINT64, makeDims({7, 5003}), 0b01, false, ++seed);
     }
 }
@@ -135,8 +150,9 @@ TEST_F(CudaReduceTest, RunTimeAxesNoopAndEmptyList) {
     for (DataType t : {DataType::kFLOAT, DataType::kINT32}) {
         checkReduce(stream, ReduceOperation::kSUM, t, shape, 0, false, ++seed, axes({-1, 0}));
         checkReduce(stream, ReduceOperation::kMAX, t, shape, 0, true, ++seed, axes({1}));
-        checkReduce(stream, ReduceOperation::kAVG, t, shape, 0, false, ++seed, axes({}));             // every axis
-        checkReduce(stream, ReduceOperation::kPROD, t, shape, 0, true, ++seed, axes({}), /*noop=*/true);  // a copy
+        checkReduce(stream, ReduceOperation::kAVG, t, shape, 0, false, ++seed, axes({}));  // every axis
+        checkReduce(stream, ReduceOperation::kPROD, t, shape, 0, true, ++seed, axes({}),
+                    /*noop=*/true);  // a copy
     }
     // The run-time list replaces the mask attribute.
     checkReduce(stream, ReduceOperation::kL1, DataType::kFLOAT, shape, 0b001, false, ++seed, axes({2}));
@@ -174,9 +190,10 @@ TEST_F(CudaReduceTest, NaNAndInfinities) {
         const HostTensor want = referenceOne(a, {x});
         auto got = runCuda(cuda::runReduce, a, {x}, {want}, stream);
         ASSERT_TRUE(got.isOk()) << got.status().message();
-        expectNear(got.value()[0], want,
-                   [&](int64_t i) { return 8.0 * kFloatEps * std::fabs(want.at(i)); },  // a few float roundings
-                   "special values, op " + std::to_string(static_cast<int>(op)));
+        expectNear(
+            got.value()[0], want,
+            [&](int64_t i) { return 8.0 * kFloatEps * std::fabs(want.at(i)); },  // a few float roundings
+            "special values, op " + std::to_string(static_cast<int>(op)));
     }
 }
 
@@ -187,7 +204,7 @@ TEST_F(CudaReduceTest, NaNAndInfinities) {
 /// that much absolutely. Plus one ulp of the output type for the final rounding.
 double softmaxTolerance(bool log, DataType t, int64_t extent, double want) {
     const double rel = (static_cast<double>(extent) + 24.0) * kFloatEps;
-    return ulpOf(t) * std::fabs(want) + (log ? rel * (1.0 + std::fabs(want)) : rel * std::fabs(want) + 1e-30);
+    return ulpAt(t, want) + (log ? rel * (1.0 + std::fabs(want)) : rel * std::fabs(want) + 1e-30);
 }
 
 void checkSoftMax(cudaStream_t stream, DataType t, const Dims& shape, int axis, bool log, uint64_t seed,
@@ -196,23 +213,25 @@ void checkSoftMax(cudaStream_t stream, DataType t, const Dims& shape, int axis, 
     a.axes = 1u << axis;
     a.log = log;
     const HostTensor x = HostTensor::random(t, shape, seed, -range, range);
-    const std::string what = std::string(log ? "LogSoftMax" : "SoftMax") + " on " + describe(shape, t) + " axis " +
-                             std::to_string(axis) + " seed " + std::to_string(seed);
+    const std::string what = std::string(log ? "LogSoftMax" : "SoftMax") + " on " + describe(shape, t) +
+                             " axis " + std::to_string(axis) + " seed " + std::to_string(seed);
     const HostTensor want = referenceOne(a, {x});
     auto got = runCuda(cuda::runSoftMax, a, {x}, {want}, stream);
     ASSERT_TRUE(got.isOk()) << what << ": " << got.status().message();
-    expectNear(got.value()[0], want, [&](int64_t i) { return softmaxTolerance(log, t, shape.d[axis], want.at(i)); },
-               what);
+    expectNear(
+        got.value()[0], want, [&](int64_t i) { return softmaxTolerance(log, t, shape.d[axis], want.at(i)); },
+        what);
 }
 
 TEST_F(CudaReduceTest, SoftMaxEveryAxisLayoutAndType) {
     uint64_t seed = 1000;
     for (DataType t : kFloatTypes)
         for (bool log : {false, true}) {
-            for (int axis = 0; axis < 3; ++axis) checkSoftMax(stream, t, makeDims({5, 7, 11}), axis, log, ++seed);
-            checkSoftMax(stream, t, makeDims({3, 2053}), 1, log, ++seed);        // block per row
-            checkSoftMax(stream, t, makeDims({2, 1031, 3}), 1, log, ++seed);     // long columns
-            checkSoftMax(stream, t, makeDims({1}), 0, log, ++seed);              // a single element
+            for (int axis = 0; axis < 3; ++axis)
+                checkSoftMax(stream, t, makeDims({5, 7, 11}), axis, log, ++seed);
+            checkSoftMax(stream, t, makeDims({3, 2053}), 1, log, ++seed);     // block per row
+            checkSoftMax(stream, t, makeDims({2, 1031, 3}), 1, log, ++seed);  // long columns
+            checkSoftMax(stream, t, makeDims({1}), 0, log, ++seed);           // a single element
         }
     // Large magnitudes: the max shift keeps exp finite.
     checkSoftMax(stream, DataType::kFLOAT, makeDims({7, 129}), 1, false, ++seed, 80.0);
@@ -233,8 +252,10 @@ TEST_F(CudaReduceTest, SoftMaxSpecialValues) {
         const HostTensor want = referenceOne(a, {x});
         auto got = runCuda(cuda::runSoftMax, a, {x}, {want}, stream);
         ASSERT_TRUE(got.isOk()) << got.status().message();
-        expectNear(got.value()[0], want, [&](int64_t i) { return softmaxTolerance(log, DataType::kFLOAT, 3, want.at(i)); },
-                   log ? "log-softmax special values" : "softmax special values");
+        expectNear(
+            got.value()[0], want,
+            [&](int64_t i) { return softmaxTolerance(log, DataType::kFLOAT, 3, want.at(i)); },
+            log ? "log-softmax special values" : "softmax special values");
     }
 }
 
@@ -263,10 +284,12 @@ void checkTopK(cudaStream_t stream, DataType t, const Dims& shape, int axis, int
     a.k = kAsInput ? 1 : static_cast<int32_t>(k);
     a.indicesType = indexType;
     std::vector<HostTensor> inputs{topkInput(t, shape, seed, ties)};
-    if (kAsInput) inputs.push_back(HostTensor::fromVector(DataType::kINT64, makeDims({1}), std::vector<int64_t>{k}));
-    const std::string what = std::string("TopK ") + (largest ? "max" : "min") + " k=" + std::to_string(k) + " on " +
-                             describe(shape, t) + " axis " + std::to_string(axis) + (ties ? " with ties" : "") +
-                             " indices " + dataTypeName(indexType) + " seed " + std::to_string(seed);
+    if (kAsInput)
+        inputs.push_back(HostTensor::fromVector(DataType::kINT64, makeDims({1}), std::vector<int64_t>{k}));
+    const std::string what = std::string("TopK ") + (largest ? "max" : "min") + " k=" + std::to_string(k) +
+                             " on " + describe(shape, t) + " axis " + std::to_string(axis) +
+                             (ties ? " with ties" : "") + " indices " + dataTypeName(indexType) + " seed " +
+                             std::to_string(seed);
     auto want = runSingleOp(a, inputs, 2);
     ASSERT_TRUE(want.isOk()) << what << ": " << want.status().message();
     auto got = runCuda(cuda::runTopK, a, inputs, want.value(), stream, {{1}});
@@ -277,7 +300,8 @@ void checkTopK(cudaStream_t stream, DataType t, const Dims& shape, int axis, int
 }
 
 TEST_F(CudaReduceTest, TopKShortLinesEveryTypeAndAxis) {
-    const DataType types[] = {DataType::kFLOAT, DataType::kHALF, DataType::kBF16, DataType::kINT32, DataType::kINT64};
+    const DataType types[] = {DataType::kFLOAT, DataType::kHALF, DataType::kBF16, DataType::kINT32,
+                              DataType::kINT64};
     uint64_t seed = 2000;
     for (DataType t : types)
         for (bool largest : {true, false})
@@ -301,13 +325,15 @@ TEST_F(CudaReduceTest, TopKLongLinesUseRadixSelection) {
                 checkTopK(stream, t, makeDims({3, 5003, 2}), 1, 64, largest, DataType::kINT32, ties, ++seed);
             }
     checkTopK(stream, DataType::kBF16, makeDims({1, 70001}), 1, 4096, true, DataType::kINT64, true, ++seed);
-    checkTopK(stream, DataType::kFLOAT, makeDims({1, 20011}), 1, 3840, false, DataType::kINT32, false, ++seed);
+    checkTopK(stream, DataType::kFLOAT, makeDims({1, 20011}), 1, 3840, false, DataType::kINT32, false,
+              ++seed);
 }
 
 TEST_F(CudaReduceTest, TopKInt64KeysBeyondDoublePrecisionAndAllEqual) {
     // Values 2^60 + small deltas differ in bits a double would round away: 64-bit keys keep them apart.
     std::vector<int64_t> v(6000);
-    for (size_t i = 0; i < v.size(); ++i) v[i] = (int64_t{1} << 60) + static_cast<int64_t>((i * 7919) % 1000) - 500;
+    for (size_t i = 0; i < v.size(); ++i)
+        v[i] = (int64_t{1} << 60) + static_cast<int64_t>((i * 7919) % 1000) - 500;
     const HostTensor x = HostTensor::fromVector(DataType::kINT64, makeDims({1, 6000}), v);
     const HostTensor same(DataType::kFLOAT, makeDims({2, 5000}));  // all zeros: indices 0..k-1 in order
     for (const HostTensor* in : {&x, &same})
@@ -344,6 +370,8 @@ TEST_F(CudaReduceTest, TopKRefusesKBeyondTheKernelLimit) {
 
 #else
 
-TEST(CudaReduceTest, NotCompiled) { GTEST_SKIP() << "Kiln was built without CUDA"; }
+TEST(CudaReduceTest, NotCompiled) {
+    GTEST_SKIP() << "Kiln was built without CUDA";
+}
 
 #endif

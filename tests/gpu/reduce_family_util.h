@@ -53,13 +53,13 @@ struct DeviceBuffer {
 struct CudaRunOptions {
     std::vector<size_t> hostSlots;  ///< inputs whose values stay on the host (shape-input slots)
     int64_t workspaceBytes{0};
-    int sentinelByte{0xff};         ///< output fill before the run: NaN / -1 for most types
+    int sentinelByte{0xff};  ///< output fill before the run: NaN / -1 for most types
 };
 
 /// Runs `fn` on `inputs` with outputs shaped like `outputsLike`; synchronizes and copies the outputs back.
 template <class Attrs>
-StatusOr<std::vector<HostTensor>> runCuda(Status (*fn)(const Attrs&, const cuda::KernelContext&), const Attrs& attrs,
-                                          const std::vector<HostTensor>& inputs,
+StatusOr<std::vector<HostTensor>> runCuda(Status (*fn)(const Attrs&, const cuda::KernelContext&),
+                                          const Attrs& attrs, const std::vector<HostTensor>& inputs,
                                           const std::vector<HostTensor>& outputsLike, cudaStream_t stream,
                                           const CudaRunOptions& options = {}) {
     std::vector<std::unique_ptr<DeviceBuffer>> buffers;
@@ -67,14 +67,15 @@ StatusOr<std::vector<HostTensor>> runCuda(Status (*fn)(const Attrs&, const cuda:
     for (size_t i = 0; i < inputs.size(); ++i) {
         const HostTensor& h = inputs[i];
         TensorRef r{h.type, h.shape, nullptr};
-        const bool host = std::find(options.hostSlots.begin(), options.hostSlots.end(), i) != options.hostSlots.end();
+        const bool host =
+            std::find(options.hostSlots.begin(), options.hostSlots.end(), i) != options.hostSlots.end();
         if (h.present() && host) {
             r.data = const_cast<void*>(h.data());
         } else if (h.present()) {
             buffers.push_back(std::make_unique<DeviceBuffer>(h.bytes.size()));
             if (!buffers.back()->ptr) return allocationFailed("test: cudaMalloc of an input failed");
-            if (!h.bytes.empty() &&
-                cudaMemcpy(buffers.back()->ptr, h.data(), h.bytes.size(), cudaMemcpyHostToDevice) != cudaSuccess)
+            if (!h.bytes.empty() && cudaMemcpy(buffers.back()->ptr, h.data(), h.bytes.size(),
+                                               cudaMemcpyHostToDevice) != cudaSuccess)
                 return executionFailed("test: upload failed");
             r.data = buffers.back()->ptr;
         }
@@ -87,7 +88,8 @@ StatusOr<std::vector<HostTensor>> runCuda(Status (*fn)(const Attrs&, const cuda:
         out.push_back(TensorRef{h.type, h.shape, buffers.back()->ptr});
     }
     std::unique_ptr<DeviceBuffer> workspace;
-    if (options.workspaceBytes > 0) workspace = std::make_unique<DeviceBuffer>(static_cast<size_t>(options.workspaceBytes));
+    if (options.workspaceBytes > 0)
+        workspace = std::make_unique<DeviceBuffer>(static_cast<size_t>(options.workspaceBytes));
     cuda::KernelContext ctx;
     ctx.inputs = in;
     ctx.outputs = out;
@@ -96,32 +98,49 @@ StatusOr<std::vector<HostTensor>> runCuda(Status (*fn)(const Attrs&, const cuda:
     ctx.workspaceSize = workspace ? options.workspaceBytes : 0;
     KILN_RETURN_IF_ERROR(fn(attrs, ctx));
     const cudaError_t err = cudaStreamSynchronize(stream);
-    if (err != cudaSuccess) return executionFailed(std::string("test: kernel failed: ") + cudaGetErrorString(err));
+    if (err != cudaSuccess)
+        return executionFailed(std::string("test: kernel failed: ") + cudaGetErrorString(err));
     std::vector<HostTensor> results;
     for (size_t i = 0; i < outputsLike.size(); ++i) {
         HostTensor h(outputsLike[i].type, outputsLike[i].shape);
-        if (!h.bytes.empty() && cudaMemcpy(h.data(), out[i].data, h.bytes.size(), cudaMemcpyDeviceToHost) != cudaSuccess)
+        if (!h.bytes.empty() &&
+            cudaMemcpy(h.data(), out[i].data, h.bytes.size(), cudaMemcpyDeviceToHost) != cudaSuccess)
             return executionFailed("test: download failed");
         results.push_back(std::move(h));
     }
     return results;
 }
 
-/// One unit in the last place, relative, of a narrow output type: results rounded once from slightly
-/// different float / double values may land one ulp apart.
-inline double ulpOf(DataType t) {
+/// One unit in the last place of output type `t` at the value `want`: results rounded once from slightly
+/// different float / double values may land one ulp apart. Relative for normal numbers; near zero the
+/// spacing of the type's subnormals (half's is 2^-24, large next to tiny softmax probabilities).
+inline double ulpAt(DataType t, double want) {
+    double relative = 0.0, subnormal = 0.0;
     switch (t) {
-        case DataType::kFLOAT: return 0x1p-23;
-        case DataType::kHALF: return 0x1p-10;
-        case DataType::kBF16: return 0x1p-7;
-        case DataType::kFP8: return 0x1p-3;
+        case DataType::kFLOAT:
+            relative = 0x1p-23;
+            subnormal = 0x1p-149;
+            break;
+        case DataType::kHALF:
+            relative = 0x1p-10;
+            subnormal = 0x1p-24;
+            break;
+        case DataType::kBF16:
+            relative = 0x1p-7;
+            subnormal = 0x1p-133;
+            break;
+        case DataType::kFP8:
+            relative = 0x1p-3;
+            subnormal = 0x1p-9;
+            break;
         case DataType::kINT8:
         case DataType::kUINT8:
         case DataType::kBOOL:
         case DataType::kINT32:
-        case DataType::kINT64: return 0.0;
+        case DataType::kINT64:
+            break;
     }
-    return 0.0;
+    return std::max(relative * std::fabs(want), subnormal);
 }
 
 /// float32's unit roundoff: each float operation of the GPU side may err by this much, relative.
@@ -129,8 +148,8 @@ constexpr double kFloatEps = 0x1p-24;
 
 /// Expects every element within tol(i) (NaN matches NaN, infinities match by sign, -0 matches +0).
 /// Integer types compare exactly as int64.
-inline void expectNear(const HostTensor& got, const HostTensor& want, const std::function<double(int64_t)>& tol,
-                       const std::string& what) {
+inline void expectNear(const HostTensor& got, const HostTensor& want,
+                       const std::function<double(int64_t)>& tol, const std::string& what) {
     ASSERT_EQ(got.type, want.type) << what;
     ASSERT_EQ(toString(got.shape), toString(want.shape)) << what;
     int failures = 0;
@@ -139,7 +158,8 @@ inline void expectNear(const HostTensor& got, const HostTensor& want, const std:
         if (integral) {
             if (got.atInt(i) != want.atInt(i)) {
                 ++failures;
-                ADD_FAILURE() << what << ": element " << i << " is " << got.atInt(i) << ", expected " << want.atInt(i);
+                ADD_FAILURE() << what << ": element " << i << " is " << got.atInt(i) << ", expected "
+                              << want.atInt(i);
             }
             continue;
         }
@@ -149,15 +169,16 @@ inline void expectNear(const HostTensor& got, const HostTensor& want, const std:
         const double t = tol(i);
         if (!(std::fabs(g - w) <= t)) {
             ++failures;
-            ADD_FAILURE() << what << ": element " << i << " is " << g << ", expected " << w << " (tolerance " << t
-                          << ")";
+            ADD_FAILURE() << what << ": element " << i << " is " << g << ", expected " << w << " (tolerance "
+                          << t << ")";
         }
     }
 }
 
 /// Bit-for-bit results (movement, max, integer paths): expectNear with a zero tolerance.
 inline void expectExact(const HostTensor& got, const HostTensor& want, const std::string& what) {
-    expectNear(got, want, [](int64_t) { return 0.0; }, what);
+    expectNear(
+        got, want, [](int64_t) { return 0.0; }, what);
 }
 
 inline std::string describe(const Dims& shape, DataType type) {

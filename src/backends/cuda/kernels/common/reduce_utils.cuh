@@ -57,15 +57,24 @@ __device__ __forceinline__ __nv_fp8_e4m3 fromFloat<__nv_fp8_e4m3>(float v) {
 /// Element i of a float-typed buffer whose type is known only at run time (scale, bias, roi, ...).
 __device__ __forceinline__ float loadFloat(ValueType t, const void* p, int64_t i) {
     switch (t) {
-        case ValueType::kF32: return static_cast<const float*>(p)[i];
-        case ValueType::kF16: return __half2float(static_cast<const __half*>(p)[i]);
-        case ValueType::kBF16: return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
-        case ValueType::kFP8: return toFloat(static_cast<const __nv_fp8_e4m3*>(p)[i]);
-        case ValueType::kI8: return static_cast<float>(static_cast<const int8_t*>(p)[i]);
-        case ValueType::kU8: return static_cast<float>(static_cast<const uint8_t*>(p)[i]);
-        case ValueType::kBOOL: return static_cast<const uint8_t*>(p)[i] != 0 ? 1.0f : 0.0f;
-        case ValueType::kI32: return static_cast<float>(static_cast<const int32_t*>(p)[i]);
-        case ValueType::kI64: return static_cast<float>(static_cast<const int64_t*>(p)[i]);
+        case ValueType::kF32:
+            return static_cast<const float*>(p)[i];
+        case ValueType::kF16:
+            return __half2float(static_cast<const __half*>(p)[i]);
+        case ValueType::kBF16:
+            return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
+        case ValueType::kFP8:
+            return toFloat(static_cast<const __nv_fp8_e4m3*>(p)[i]);
+        case ValueType::kI8:
+            return static_cast<float>(static_cast<const int8_t*>(p)[i]);
+        case ValueType::kU8:
+            return static_cast<float>(static_cast<const uint8_t*>(p)[i]);
+        case ValueType::kBOOL:
+            return static_cast<const uint8_t*>(p)[i] != 0 ? 1.0f : 0.0f;
+        case ValueType::kI32:
+            return static_cast<float>(static_cast<const int32_t*>(p)[i]);
+        case ValueType::kI64:
+            return static_cast<float>(static_cast<const int64_t*>(p)[i]);
     }
     return 0.0f;
 }
@@ -73,15 +82,21 @@ __device__ __forceinline__ float loadFloat(ValueType t, const void* p, int64_t i
 /// Element i of an integer (or bool) buffer as int64; floats truncate toward zero.
 __device__ __forceinline__ int64_t loadInt(ValueType t, const void* p, int64_t i) {
     switch (t) {
-        case ValueType::kI32: return static_cast<const int32_t*>(p)[i];
-        case ValueType::kI64: return static_cast<const int64_t*>(p)[i];
-        case ValueType::kI8: return static_cast<const int8_t*>(p)[i];
-        case ValueType::kU8: return static_cast<const uint8_t*>(p)[i];
-        case ValueType::kBOOL: return static_cast<const uint8_t*>(p)[i] != 0 ? 1 : 0;
+        case ValueType::kI32:
+            return static_cast<const int32_t*>(p)[i];
+        case ValueType::kI64:
+            return static_cast<const int64_t*>(p)[i];
+        case ValueType::kI8:
+            return static_cast<const int8_t*>(p)[i];
+        case ValueType::kU8:
+            return static_cast<const uint8_t*>(p)[i];
+        case ValueType::kBOOL:
+            return static_cast<const uint8_t*>(p)[i] != 0 ? 1 : 0;
         case ValueType::kF32:
         case ValueType::kF16:
         case ValueType::kBF16:
-        case ValueType::kFP8: return static_cast<int64_t>(loadFloat(t, p, i));
+        case ValueType::kFP8:
+            return static_cast<int64_t>(loadFloat(t, p, i));
     }
     return 0;
 }

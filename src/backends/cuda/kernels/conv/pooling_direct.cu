@@ -72,7 +72,8 @@ __global__ void poolWindowKernel(const T* __restrict__ x, T* __restrict__ y, Poo
                 }
             }
         }
-        y[i] = blend<T>(max, sum, countExcludesPadding ? inside : padded, inside > 0, maxWeight, averageWeight);
+        y[i] =
+            blend<T>(max, sum, countExcludesPadding ? inside : padded, inside > 0, maxWeight, averageWeight);
     }
 }
 
@@ -112,12 +113,12 @@ cudaError_t launchTyped(const void* x, void* y, const PoolGeometry& g, float max
     T* yt = static_cast<T*>(y);
     if (global) {
         const int64_t inVol = g.in[0] * g.in[1] * g.in[2];
-        poolGlobalKernel<T><<<gridFor(g.planes, kThreads / 32), kThreads, 0, stream>>>(xt, yt, g.planes, inVol,
-                                                                                       maxWeight, averageWeight);
+        poolGlobalKernel<T><<<gridFor(g.planes, kThreads / 32), kThreads, 0, stream>>>(
+            xt, yt, g.planes, inVol, maxWeight, averageWeight);
     } else {
         const int64_t total = g.planes * g.out[0] * g.out[1] * g.out[2];
-        poolWindowKernel<T><<<gridFor(total, kThreads), kThreads, 0, stream>>>(xt, yt, g, maxWeight, averageWeight,
-                                                                               countExcludesPadding);
+        poolWindowKernel<T><<<gridFor(total, kThreads), kThreads, 0, stream>>>(
+            xt, yt, g, maxWeight, averageWeight, countExcludesPadding);
     }
     return cudaGetLastError();
 }
@@ -129,9 +130,11 @@ cudaError_t launchPooling(ValueType type, const void* x, void* y, const PoolGeom
     if (g.planes <= 0 || g.out[0] * g.out[1] * g.out[2] <= 0) return cudaSuccess;
     switch (type) {
         case ValueType::kF32:
-            return launchTyped<float>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global, stream);
+            return launchTyped<float>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
+                                      stream);
         case ValueType::kF16:
-            return launchTyped<__half>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global, stream);
+            return launchTyped<__half>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
+                                       stream);
         case ValueType::kBF16:
             return launchTyped<__nv_bfloat16>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
                                               stream);
@@ -139,12 +142,15 @@ cudaError_t launchPooling(ValueType type, const void* x, void* y, const PoolGeom
             return launchTyped<__nv_fp8_e4m3>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
                                               stream);
         case ValueType::kI8:
-            return launchTyped<int8_t>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global, stream);
+            return launchTyped<int8_t>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
+                                       stream);
         case ValueType::kU8:
-            return launchTyped<uint8_t>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global, stream);
+            return launchTyped<uint8_t>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
+                                        stream);
         case ValueType::kBOOL:
         case ValueType::kI32:
-        case ValueType::kI64: break;
+        case ValueType::kI64:
+            break;
     }
     return cudaErrorInvalidValue;
 }

@@ -28,7 +28,8 @@ Status runPooling(const ir::PoolingAttrs& a, const KernelContext& ctx) {
             averageWeight = a.blendFactor;
             break;
     }
-    const bool intMax = a.type == PoolingType::kMAX && (x.type == DataType::kINT8 || x.type == DataType::kUINT8);
+    const bool intMax =
+        a.type == PoolingType::kMAX && (x.type == DataType::kINT8 || x.type == DataType::kUINT8);
     KILN_CHECK_ARG((isFloatType(x.type) || intMax) && y.type == x.type,
                    "Pooling: input " << dataTypeName(x.type) << " / output " << dataTypeName(y.type)
                                      << " must be the same float type (int8/uint8 for max pooling only)");
@@ -36,17 +37,19 @@ Status runPooling(const ir::PoolingAttrs& a, const KernelContext& ctx) {
 
     cd::Geometry g;
     KILN_RETURN_IF_ERROR(cd::readExtents("Pooling", x.shape, y.shape, &g));
-    KILN_CHECK_ARG(y.shape.d[0] == x.shape.d[0] && y.shape.d[1] == x.shape.d[1],
-                   "Pooling: output " << toString(y.shape) << " must keep the N and C of input " << toString(x.shape));
+    KILN_CHECK_ARG(
+        y.shape.d[0] == x.shape.d[0] && y.shape.d[1] == x.shape.d[1],
+        "Pooling: output " << toString(y.shape) << " must keep the N and C of input " << toString(x.shape));
     if (a.global) {
         for (int i = 0; i < cd::kSpatial; ++i) g.kernel[i] = g.in[i];
     } else {
-        KILN_CHECK_ARG(a.windowSize.nbDims == g.nbSpatial, "Pooling: windowSize " << toString(a.windowSize)
-                                                               << " must have one entry per spatial dim of input "
-                                                               << toString(x.shape));
+        KILN_CHECK_ARG(a.windowSize.nbDims == g.nbSpatial,
+                       "Pooling: windowSize " << toString(a.windowSize)
+                                              << " must have one entry per spatial dim of input "
+                                              << toString(x.shape));
         KILN_RETURN_IF_ERROR(cd::readSpatial("Pooling", "windowSize", a.windowSize, g.nbSpatial, g.kernel));
-        KILN_RETURN_IF_ERROR(cd::readSpatial("Pooling", "stride", a.stride.nbDims > 0 ? a.stride : a.windowSize,
-                                             g.nbSpatial, g.stride));
+        KILN_RETURN_IF_ERROR(cd::readSpatial(
+            "Pooling", "stride", a.stride.nbDims > 0 ? a.stride : a.windowSize, g.nbSpatial, g.stride));
         KILN_RETURN_IF_ERROR(cd::readSpatial("Pooling", "dilation", a.dilation, g.nbSpatial, g.dilation));
         KILN_RETURN_IF_ERROR(cd::readSpatial("Pooling", "prePadding", a.prePadding, g.nbSpatial, g.pre));
         KILN_RETURN_IF_ERROR(cd::readSpatial("Pooling", "postPadding", a.postPadding, g.nbSpatial, g.post));

@@ -23,8 +23,12 @@ struct ScanTraits {
 template <>
 struct ScanTraits<int32_t> {
     using Acc = uint64_t;
-    static __device__ __forceinline__ Acc load(int32_t v) { return static_cast<uint64_t>(static_cast<int64_t>(v)); }
-    static __device__ __forceinline__ int32_t store(Acc v) { return static_cast<int32_t>(static_cast<int64_t>(v)); }
+    static __device__ __forceinline__ Acc load(int32_t v) {
+        return static_cast<uint64_t>(static_cast<int64_t>(v));
+    }
+    static __device__ __forceinline__ int32_t store(Acc v) {
+        return static_cast<int32_t>(static_cast<int64_t>(v));
+    }
 };
 template <>
 struct ScanTraits<int64_t> {
@@ -151,8 +155,8 @@ cudaError_t launchTyped(const void* x, void* y, const CumulativeParams& p, cudaS
     for (int32_t d = p.axis + 1; d < p.rank; ++d) inner *= p.dims[d];
     if (!p.axisDevice && inner == 1) {
         const int64_t n = p.dims[p.axis];
-        cumulativeRowsKernel<T><<<gridFor(numel / n, 1), kThreads, 0, stream>>>(xt, yt, numel / n, n, p.exclusive,
-                                                                                p.reverse);
+        cumulativeRowsKernel<T>
+            <<<gridFor(numel / n, 1), kThreads, 0, stream>>>(xt, yt, numel / n, n, p.exclusive, p.reverse);
     } else {
         // With a run-time axis the line count is unknown here; numel / (smallest extent) bounds it.
         const int64_t lines = p.axisDevice ? numel / (minExtent > 0 ? minExtent : 1) : numel / p.dims[p.axis];
@@ -166,15 +170,21 @@ cudaError_t launchTyped(const void* x, void* y, const CumulativeParams& p, cudaS
 cudaError_t launchCumulative(ValueType type, const void* x, void* y, const CumulativeParams& p,
                              cudaStream_t stream) {
     switch (type) {
-        case ValueType::kF32: return launchTyped<float>(x, y, p, stream);
-        case ValueType::kF16: return launchTyped<__half>(x, y, p, stream);
-        case ValueType::kBF16: return launchTyped<__nv_bfloat16>(x, y, p, stream);
-        case ValueType::kI32: return launchTyped<int32_t>(x, y, p, stream);
-        case ValueType::kI64: return launchTyped<int64_t>(x, y, p, stream);
+        case ValueType::kF32:
+            return launchTyped<float>(x, y, p, stream);
+        case ValueType::kF16:
+            return launchTyped<__half>(x, y, p, stream);
+        case ValueType::kBF16:
+            return launchTyped<__nv_bfloat16>(x, y, p, stream);
+        case ValueType::kI32:
+            return launchTyped<int32_t>(x, y, p, stream);
+        case ValueType::kI64:
+            return launchTyped<int64_t>(x, y, p, stream);
         case ValueType::kFP8:
         case ValueType::kI8:
         case ValueType::kU8:
-        case ValueType::kBOOL: break;
+        case ValueType::kBOOL:
+            break;
     }
     return cudaErrorInvalidValue;
 }

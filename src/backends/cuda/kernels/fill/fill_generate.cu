@@ -32,36 +32,62 @@ __device__ __forceinline__ I saturate(double v) {
 
 __device__ __forceinline__ void storeDouble(ValueType t, void* p, int64_t i, double v) {
     switch (t) {
-        case ValueType::kF32: static_cast<float*>(p)[i] = static_cast<float>(v); return;
-        case ValueType::kF16: static_cast<__half*>(p)[i] = __double2half(v); return;
-        case ValueType::kBF16: static_cast<__nv_bfloat16*>(p)[i] = __double2bfloat16(v); return;
+        case ValueType::kF32:
+            static_cast<float*>(p)[i] = static_cast<float>(v);
+            return;
+        case ValueType::kF16:
+            static_cast<__half*>(p)[i] = __double2half(v);
+            return;
+        case ValueType::kBF16:
+            static_cast<__nv_bfloat16*>(p)[i] = __double2bfloat16(v);
+            return;
         case ValueType::kFP8:
             static_cast<__nv_fp8_storage_t*>(p)[i] = __nv_cvt_double_to_fp8(v, __NV_SATFINITE, __NV_E4M3);
             return;
         case ValueType::kI8:
-            static_cast<int8_t*>(p)[i] = static_cast<int8_t>(v != v ? 0.0 : fmin(fmax(trunc(v), -128.0), 127.0));
+            static_cast<int8_t*>(p)[i] =
+                static_cast<int8_t>(v != v ? 0.0 : fmin(fmax(trunc(v), -128.0), 127.0));
             return;
         case ValueType::kU8:
-            static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v != v ? 0.0 : fmin(fmax(trunc(v), 0.0), 255.0));
+            static_cast<uint8_t*>(p)[i] =
+                static_cast<uint8_t>(v != v ? 0.0 : fmin(fmax(trunc(v), 0.0), 255.0));
             return;
-        case ValueType::kBOOL: static_cast<uint8_t*>(p)[i] = v != 0.0 ? 1 : 0; return;
-        case ValueType::kI32: static_cast<int32_t*>(p)[i] = saturate<int32_t>(v); return;
-        case ValueType::kI64: static_cast<int64_t*>(p)[i] = saturate<int64_t>(v); return;
+        case ValueType::kBOOL:
+            static_cast<uint8_t*>(p)[i] = v != 0.0 ? 1 : 0;
+            return;
+        case ValueType::kI32:
+            static_cast<int32_t*>(p)[i] = saturate<int32_t>(v);
+            return;
+        case ValueType::kI64:
+            static_cast<int64_t*>(p)[i] = saturate<int64_t>(v);
+            return;
     }
 }
 
 /// Integer outputs from exact int64 values: narrower types keep the low bits, as a C++ cast does.
 __device__ __forceinline__ void storeInt(ValueType t, void* p, int64_t i, int64_t v) {
     switch (t) {
-        case ValueType::kI32: static_cast<int32_t*>(p)[i] = static_cast<int32_t>(v); return;
-        case ValueType::kI64: static_cast<int64_t*>(p)[i] = v; return;
-        case ValueType::kI8: static_cast<int8_t*>(p)[i] = static_cast<int8_t>(v); return;
-        case ValueType::kU8: static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v); return;
-        case ValueType::kBOOL: static_cast<uint8_t*>(p)[i] = v != 0 ? 1 : 0; return;
+        case ValueType::kI32:
+            static_cast<int32_t*>(p)[i] = static_cast<int32_t>(v);
+            return;
+        case ValueType::kI64:
+            static_cast<int64_t*>(p)[i] = v;
+            return;
+        case ValueType::kI8:
+            static_cast<int8_t*>(p)[i] = static_cast<int8_t>(v);
+            return;
+        case ValueType::kU8:
+            static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v);
+            return;
+        case ValueType::kBOOL:
+            static_cast<uint8_t*>(p)[i] = v != 0 ? 1 : 0;
+            return;
         case ValueType::kF32:
         case ValueType::kF16:
         case ValueType::kBF16:
-        case ValueType::kFP8: storeDouble(t, p, i, static_cast<double>(v)); return;
+        case ValueType::kFP8:
+            storeDouble(t, p, i, static_cast<double>(v));
+            return;
     }
 }
 
@@ -104,7 +130,8 @@ __global__ void fillKernel(ValueType outType, void* out, int64_t numel, FillPara
 
 }  // namespace
 
-cudaError_t launchFill(ValueType outType, void* out, int64_t numel, const FillParams& p, cudaStream_t stream) {
+cudaError_t launchFill(ValueType outType, void* out, int64_t numel, const FillParams& p,
+                       cudaStream_t stream) {
     if (numel <= 0) return cudaSuccess;
     fillKernel<<<gridFor(numel, kThreads), kThreads, 0, stream>>>(outType, out, numel, p);
     return cudaGetLastError();

@@ -27,7 +27,7 @@ struct FillParams {
     int32_t rank{0};
     int64_t strides[8]{};  ///< row-major strides of the output
     FillScalar alpha;
-    FillScalar beta;      ///< kLINSPACE: one delta, or `betaCount` = rank deltas (one per dim)
+    FillScalar beta;  ///< kLINSPACE: one delta, or `betaCount` = rank deltas (one per dim)
     int64_t betaCount{1};
     bool exactInt{false};  ///< integer output and every parameter integral: wrap-around int64 arithmetic
 };
@@ -51,7 +51,8 @@ cudaError_t launchCumulative(ValueType type, const void* x, void* y, const Cumul
 
 /// Keeps element (i, j) of each matrix (the last two dims) when j - i >= k (upper) or <= k (lower), zero
 /// elsewhere; k from `kDevice` (int32/int64) when not null.
-cudaError_t launchTrilu(int64_t elementSize, const void* x, void* y, int64_t numel, int64_t rows, int64_t cols,
-                        bool upper, int64_t k, const void* kDevice, ValueType kType, cudaStream_t stream);
+cudaError_t launchTrilu(int64_t elementSize, const void* x, void* y, int64_t numel, int64_t rows,
+                        int64_t cols, bool upper, int64_t k, const void* kDevice, ValueType kType,
+                        cudaStream_t stream);
 
 }  // namespace kiln::cuda::rk

@@ -61,7 +61,8 @@ Status runFill(const ir::FillAttrs& attrs, const KernelContext& ctx) {
     const TensorRef* alphaIn = rk::optionalInput(ctx, 1);
     const TensorRef* betaIn = rk::optionalInput(ctx, 2);
     if (alphaIn && alphaIn->numel() != 1)
-        return invalidArgument("Fill: alpha (input 1) must hold one value, got shape " + toString(alphaIn->shape));
+        return invalidArgument("Fill: alpha (input 1) must hold one value, got shape " +
+                               toString(alphaIn->shape));
     rk::FillParams p;
     p.op = attrs.op;
     p.rank = rank;
@@ -78,8 +79,8 @@ Status runFill(const ir::FillAttrs& attrs, const KernelContext& ctx) {
                 p.betaCount = betaIn->numel();
                 if (p.betaCount != 1 && p.betaCount != rank)
                     return invalidArgument("Fill: beta (input 2) holds " + std::to_string(p.betaCount) +
-                                           " values; expected 1 or one per output dim (" + std::to_string(rank) +
-                                           ")");
+                                           " values; expected 1 or one per output dim (" +
+                                           std::to_string(rank) + ")");
             }
             KILN_ASSIGN_OR_RETURN(p.beta, fillScalar(betaIn, attrs.beta, "beta (input 2)"));
             p.exactInt = intOut && p.alpha.integral && p.beta.integral;
@@ -123,9 +124,9 @@ Status runCumulative(const ir::CumulativeAttrs& attrs, const KernelContext& ctx)
         p.axisDevice = a->data;
     } else {
         if (attrs.axis < -rank || attrs.axis >= rank)
-            return invalidArgument("Cumulative: axis " + std::to_string(attrs.axis) + " is out of range for input " +
-                                   toString(x.shape) + " (expected " + std::to_string(-rank) + ".." +
-                                   std::to_string(rank - 1) + ")");
+            return invalidArgument("Cumulative: axis " + std::to_string(attrs.axis) +
+                                   " is out of range for input " + toString(x.shape) + " (expected " +
+                                   std::to_string(-rank) + ".." + std::to_string(rank - 1) + ")");
         p.axis = attrs.axis < 0 ? attrs.axis + rank : attrs.axis;
     }
     KILN_CUDA_RETURN_IF_ERROR(rk::launchCumulative(type, x.data, out.data, p, ctx.stream));
@@ -138,7 +139,8 @@ Status runTrilu(const ir::TriluAttrs& attrs, const KernelContext& ctx) {
     const int rank = x.shape.nbDims;
     if (x.type != out.type || x.shape != out.shape || rank < 2)
         return internalError("Trilu: input " + std::string(dataTypeName(x.type)) + toString(x.shape) +
-                             " and output " + dataTypeName(out.type) + toString(out.shape) + " are inconsistent");
+                             " and output " + dataTypeName(out.type) + toString(out.shape) +
+                             " are inconsistent");
     const void* kDevice = nullptr;
     rk::ValueType kType = rk::ValueType::kI64;
     if (const TensorRef* kIn = rk::optionalInput(ctx, 1)) {

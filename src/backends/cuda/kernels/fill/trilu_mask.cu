@@ -10,8 +10,8 @@ namespace {
 constexpr int kThreads = 256;
 
 template <typename W>
-__global__ void triluKernel(const W* __restrict__ x, W* __restrict__ y, int64_t numel, int64_t rows, int64_t cols,
-                            bool upper, int64_t k, const void* kDevice, ValueType kType) {
+__global__ void triluKernel(const W* __restrict__ x, W* __restrict__ y, int64_t numel, int64_t rows,
+                            int64_t cols, bool upper, int64_t k, const void* kDevice, ValueType kType) {
     if (kDevice) k = loadInt(kType, kDevice, 0);
     for (int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; e < numel;
          e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -23,8 +23,8 @@ __global__ void triluKernel(const W* __restrict__ x, W* __restrict__ y, int64_t 
 }
 
 template <typename W>
-cudaError_t launchWords(const void* x, void* y, int64_t numel, int64_t rows, int64_t cols, bool upper, int64_t k,
-                        const void* kDevice, ValueType kType, cudaStream_t stream) {
+cudaError_t launchWords(const void* x, void* y, int64_t numel, int64_t rows, int64_t cols, bool upper,
+                        int64_t k, const void* kDevice, ValueType kType, cudaStream_t stream) {
     triluKernel<W><<<gridFor(numel, kThreads), kThreads, 0, stream>>>(
         static_cast<const W*>(x), static_cast<W*>(y), numel, rows, cols, upper, k, kDevice, kType);
     return cudaGetLastError();
@@ -32,15 +32,21 @@ cudaError_t launchWords(const void* x, void* y, int64_t numel, int64_t rows, int
 
 }  // namespace
 
-cudaError_t launchTrilu(int64_t elementSize, const void* x, void* y, int64_t numel, int64_t rows, int64_t cols,
-                        bool upper, int64_t k, const void* kDevice, ValueType kType, cudaStream_t stream) {
+cudaError_t launchTrilu(int64_t elementSize, const void* x, void* y, int64_t numel, int64_t rows,
+                        int64_t cols, bool upper, int64_t k, const void* kDevice, ValueType kType,
+                        cudaStream_t stream) {
     if (numel <= 0 || rows <= 0 || cols <= 0) return cudaSuccess;
     switch (elementSize) {
-        case 1: return launchWords<uint8_t>(x, y, numel, rows, cols, upper, k, kDevice, kType, stream);
-        case 2: return launchWords<uint16_t>(x, y, numel, rows, cols, upper, k, kDevice, kType, stream);
-        case 4: return launchWords<uint32_t>(x, y, numel, rows, cols, upper, k, kDevice, kType, stream);
-        case 8: return launchWords<uint64_t>(x, y, numel, rows, cols, upper, k, kDevice, kType, stream);
-        default: break;
+        case 1:
+            return launchWords<uint8_t>(x, y, numel, rows, cols, upper, k, kDevice, kType, stream);
+        case 2:
+            return launchWords<uint16_t>(x, y, numel, rows, cols, upper, k, kDevice, kType, stream);
+        case 4:
+            return launchWords<uint32_t>(x, y, numel, rows, cols, upper, k, kDevice, kType, stream);
+        case 8:
+            return launchWords<uint64_t>(x, y, numel, rows, cols, upper, k, kDevice, kType, stream);
+        default:
+            break;
     }
     return cudaErrorInvalidValue;
 }

@@ -46,10 +46,10 @@ __device__ __forceinline__ float addF(float a, float b) {
 /// Normalizes group `group` with `lanes` threads starting at `lane`; `reduce` all-reduces a float sum
 /// over those threads.
 template <typename T, typename Reduce>
-__device__ __forceinline__ void normalizeGroup(const T* __restrict__ x, T* __restrict__ y, ValueType scaleType,
-                                               const void* scale, ValueType biasType, const void* bias,
-                                               const NormGeometry& g, float epsilon, int64_t group, int lane,
-                                               int lanes, Reduce reduce) {
+__device__ __forceinline__ void normalizeGroup(const T* __restrict__ x, T* __restrict__ y,
+                                               ValueType scaleType, const void* scale, ValueType biasType,
+                                               const void* bias, const NormGeometry& g, float epsilon,
+                                               int64_t group, int lane, int lanes, Reduce reduce) {
     const Offsets base = offsetsOf(group, g.nbKept, g.keptExtent, g.keptStride);
     const float inv = 1.0f / static_cast<float>(g.count);
     float sum = 0.0f;
@@ -58,7 +58,8 @@ __device__ __forceinline__ void normalizeGroup(const T* __restrict__ x, T* __res
     const float mean = reduce(sum) * inv;
     float sq = 0.0f;
     for (int64_t r = lane; r < g.count; r += lanes) {
-        const float d = toFloat(x[base.x + offsetsOf(r, g.nbReduced, g.reducedExtent, g.reducedStride).x]) - mean;
+        const float d =
+            toFloat(x[base.x + offsetsOf(r, g.nbReduced, g.reducedExtent, g.reducedStride).x]) - mean;
         sq += d * d;
     }
     const float invStd = 1.0f / sqrtf(reduce(sq) * inv + epsilon);
@@ -81,13 +82,15 @@ __global__ void normalizationKernel(const T* __restrict__ x, T* __restrict__ y, 
         const auto reduce = [](float v) { return warpAllReduce(v, addF); };
         for (int64_t group = blockIdx.x * warpsPerBlock + (threadIdx.x >> 5); group < g.nbGroups;
              group += static_cast<int64_t>(gridDim.x) * warpsPerBlock)
-            normalizeGroup(x, y, scaleType, scale, biasType, bias, g, epsilon, group, threadIdx.x & 31, 32, reduce);
+            normalizeGroup(x, y, scaleType, scale, biasType, bias, g, epsilon, group, threadIdx.x & 31, 32,
+                           reduce);
         return;
     }
     float* shared = scratch;
     const auto reduce = [shared](float v) { return blockAllReduce(v, addF, shared); };
     for (int64_t group = blockIdx.x; group < g.nbGroups; group += gridDim.x)  // uniform per block
-        normalizeGroup(x, y, scaleType, scale, biasType, bias, g, epsilon, group, threadIdx.x, blockDim.x, reduce);
+        normalizeGroup(x, y, scaleType, scale, biasType, bias, g, epsilon, group, threadIdx.x, blockDim.x,
+                       reduce);
 }
 
 template <typename T>
@@ -95,21 +98,25 @@ cudaError_t launchTyped(const void* x, void* y, ValueType scaleType, const void*
                         const void* bias, const NormGeometry& g, float epsilon, cudaStream_t stream) {
     const bool warpPerGroup = g.count <= kWarpGroupLimit;
     const int threads = warpPerGroup ? kWarpBlockThreads : 512;
-    const unsigned blocks = warpPerGroup ? gridFor(g.nbGroups, kWarpBlockThreads / 32) : gridFor(g.nbGroups, 1);
-    normalizationKernel<T><<<blocks, threads, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), scaleType,
-                                                           scale, biasType, bias, g, epsilon, warpPerGroup);
+    const unsigned blocks =
+        warpPerGroup ? gridFor(g.nbGroups, kWarpBlockThreads / 32) : gridFor(g.nbGroups, 1);
+    normalizationKernel<T><<<blocks, threads, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y),
+                                                           scaleType, scale, biasType, bias, g, epsilon,
+                                                           warpPerGroup);
     return cudaGetLastError();
 }
 
 }  // namespace
 
-cudaError_t launchNormalization(ValueType type, const void* x, void* y, ValueType scaleType, const void* scale,
-                                ValueType biasType, const void* bias, const NormGeometry& g, float epsilon,
-                                cudaStream_t stream) {
+cudaError_t launchNormalization(ValueType type, const void* x, void* y, ValueType scaleType,
+                                const void* scale, ValueType biasType, const void* bias,
+                                const NormGeometry& g, float epsilon, cudaStream_t stream) {
     if (g.nbGroups <= 0 || g.count <= 0) return cudaSuccess;
     switch (type) {
-        case ValueType::kF32: return launchTyped<float>(x, y, scaleType, scale, biasType, bias, g, epsilon, stream);
-        case ValueType::kF16: return launchTyped<__half>(x, y, scaleType, scale, biasType, bias, g, epsilon, stream);
+        case ValueType::kF32:
+            return launchTyped<float>(x, y, scaleType, scale, biasType, bias, g, epsilon, stream);
+        case ValueType::kF16:
+            return launchTyped<__half>(x, y, scaleType, scale, biasType, bias, g, epsilon, stream);
         case ValueType::kBF16:
             return launchTyped<__nv_bfloat16>(x, y, scaleType, scale, biasType, bias, g, epsilon, stream);
         case ValueType::kFP8:
@@ -117,7 +124,8 @@ cudaError_t launchNormalization(ValueType type, const void* x, void* y, ValueTyp
         case ValueType::kU8:
         case ValueType::kBOOL:
         case ValueType::kI32:
-        case ValueType::kI64: break;
+        case ValueType::kI64:
+            break;
     }
     return cudaErrorInvalidValue;
 }

@@ -25,8 +25,8 @@ struct NormGeometry {
     int64_t count{1};     ///< elements per group
 };
 
-cudaError_t launchNormalization(ValueType type, const void* x, void* y, ValueType scaleType, const void* scale,
-                                ValueType biasType, const void* bias, const NormGeometry& g, float epsilon,
-                                cudaStream_t stream);
+cudaError_t launchNormalization(ValueType type, const void* x, void* y, ValueType scaleType,
+                                const void* scale, ValueType biasType, const void* bias,
+                                const NormGeometry& g, float epsilon, cudaStream_t stream);
 
 }  // namespace kiln::cuda::rk

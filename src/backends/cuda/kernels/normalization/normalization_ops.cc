@@ -58,12 +58,15 @@ Status runNormalization(const ir::NormalizationAttrs& attrs, const KernelContext
     const Dims& shape = x.shape;
     const int64_t groups = attrs.nbGroups;
     if (y.type != x.type || y.shape != shape)
-        return internalError("Normalization: output " + std::string(dataTypeName(y.type)) + toString(y.shape) +
-                             " differs from input " + dataTypeName(x.type) + toString(shape));
+        return internalError("Normalization: output " + std::string(dataTypeName(y.type)) +
+                             toString(y.shape) + " differs from input " + dataTypeName(x.type) +
+                             toString(shape));
     if (groups < 1 || (groups > 1 && (shape.nbDims < 2 || shape.d[1] % groups != 0)))
-        return invalidArgument("Normalization: nbGroups = " + std::to_string(groups) + " does not split input " +
-                               toString(shape) + "; expected a divisor of the channel count (dim 1)");
-    if (shape.nbDims > rk::kMaxNormDims - 2 || scale.shape.nbDims > shape.nbDims || bias.shape.nbDims > shape.nbDims)
+        return invalidArgument("Normalization: nbGroups = " + std::to_string(groups) +
+                               " does not split input " + toString(shape) +
+                               "; expected a divisor of the channel count (dim 1)");
+    if (shape.nbDims > rk::kMaxNormDims - 2 || scale.shape.nbDims > shape.nbDims ||
+        bias.shape.nbDims > shape.nbDims)
         return invalidArgument("Normalization: scale " + toString(scale.shape) + " and bias " +
                                toString(bias.shape) + " must broadcast to input " + toString(shape));
     KILN_ASSIGN_OR_RETURN(rk::ValueType type, rk::kernelType("Normalization", "the input", x.type));
@@ -78,7 +81,8 @@ Status runNormalization(const ir::NormalizationAttrs& attrs, const KernelContext
                            dataTypeName(bias.type) + "; expected float32, float16 or bfloat16");
 
     const std::vector<int64_t> xs = stridesOf(shape);
-    const std::vector<int64_t> ss = broadcastStrides(scale.shape, shape), bs = broadcastStrides(bias.shape, shape);
+    const std::vector<int64_t> ss = broadcastStrides(scale.shape, shape),
+                               bs = broadcastStrides(bias.shape, shape);
     std::vector<Dim> kept, reduced;
     for (int i = 0; i < shape.nbDims; ++i) {
         const size_t u = static_cast<size_t>(i);
@@ -88,8 +92,9 @@ Status runNormalization(const ir::NormalizationAttrs& attrs, const KernelContext
             const int64_t per = shape.d[1] / groups;
             const bool scalePerChannel = extentAlong(scale.shape, shape, 1) == shape.d[1];
             const bool biasPerChannel = extentAlong(bias.shape, shape, 1) == shape.d[1];
-            appendDim(kept, {groups, {xs[u] * per, scalePerChannel ? ss[u] * per : ss[u],
-                                      biasPerChannel ? bs[u] * per : bs[u]}});
+            appendDim(kept, {groups,
+                             {xs[u] * per, scalePerChannel ? ss[u] * per : ss[u],
+                              biasPerChannel ? bs[u] * per : bs[u]}});
             appendDim(reduced, {per, {xs[u], scalePerChannel ? ss[u] : 0, biasPerChannel ? bs[u] : 0}});
             continue;
         }

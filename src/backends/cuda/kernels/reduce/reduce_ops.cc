@@ -53,8 +53,9 @@ Status runReduce(const ir::ReduceAttrs& attrs, const KernelContext& ctx) {
             return invalidArgument("Reduce: axes (input 1) must be a 1-D int32/int64 tensor, got " +
                                    std::string(dataTypeName(a->type)) + toString(a->shape));
         if (a->numel() > 0 && a->data == nullptr)
-            return internalError("Reduce: the axes (input 1) have no host values; the runtime resolves them "
-                                 "before the launch");
+            return internalError(
+                "Reduce: the axes (input 1) have no host values; the runtime resolves them "
+                "before the launch");
         KILN_ASSIGN_OR_RETURN(ir::ReduceAxes r,
                               ir::reduceAxesFromValues(ir::readIntValues(a->type, a->data, a->numel()),
                                                        x.shape.nbDims, attrs.noopWithEmptyAxes));
@@ -69,12 +70,12 @@ Status runReduce(const ir::ReduceAttrs& attrs, const KernelContext& ctx) {
         }
         mask = r.mask;
     }
-    if (x.shape.nbDims < 0 || x.shape.nbDims > rk::kMaxReduceDims ||
-        (mask >> x.shape.nbDims) != 0)
+    if (x.shape.nbDims < 0 || x.shape.nbDims > rk::kMaxReduceDims || (mask >> x.shape.nbDims) != 0)
         return invalidArgument("Reduce: axes mask " + std::to_string(mask) + " names an axis beyond input " +
                                toString(x.shape));
     KILN_ASSIGN_OR_RETURN(rk::ValueType type, rk::kernelType("Reduce", "the input", x.type));
-    const bool isFloat = type == rk::ValueType::kF32 || type == rk::ValueType::kF16 || type == rk::ValueType::kBF16;
+    const bool isFloat =
+        type == rk::ValueType::kF32 || type == rk::ValueType::kF16 || type == rk::ValueType::kBF16;
     if (!isFloat && type != rk::ValueType::kI32 && type != rk::ValueType::kI64)
         return unsupported(std::string("Reduce: no CUDA kernel for ") + dataTypeName(x.type) +
                            "; expected float32, float16, bfloat16, int32 or int64");
@@ -137,12 +138,13 @@ Status runTopK(const ir::TopKAttrs& attrs, const KernelContext& ctx) {
     int64_t k = attrs.k;
     if (const TensorRef* kt = rk::optionalInput(ctx, 1)) {
         KILN_RETURN_IF_ERROR(ir::checkTopKInput(kt->type, kt->shape));
-        if (!kt->data) return internalError("TopK: k (input 1) has no host value; the runtime resolves it first");
+        if (!kt->data)
+            return internalError("TopK: k (input 1) has no host value; the runtime resolves it first");
         k = loadAsInt64(kt->type, kt->data, 0);
     }
     if (k < 1 || k > v.extent)
-        return invalidArgument("TopK: k = " + std::to_string(k) + " must be in [1, " + std::to_string(v.extent) +
-                               "] for input " + toString(x.shape));
+        return invalidArgument("TopK: k = " + std::to_string(k) + " must be in [1, " +
+                               std::to_string(v.extent) + "] for input " + toString(x.shape));
     if (k > rk::kTopKMaxK)
         return unsupported("TopK: k = " + std::to_string(k) + " exceeds the CUDA kernel's limit of " +
                            std::to_string(rk::kTopKMaxK) + " (TensorRT's is 3840); split the selection");
@@ -164,8 +166,8 @@ Status runTopK(const ir::TopKAttrs& attrs, const KernelContext& ctx) {
         return unsupported(std::string("TopK: no CUDA kernel for ") + dataTypeName(x.type) +
                            "; expected float32, float16, bfloat16, int32 or int64");
     KILN_CUDA_RETURN_IF_ERROR(rk::launchTopK(type, attrs.op == TopKOperation::kMAX, k, x.data, values.data,
-                                             indices.data, indices.type == DataType::kINT64, v.outer, v.extent,
-                                             v.inner, ctx.stream));
+                                             indices.data, indices.type == DataType::kINT64, v.outer,
+                                             v.extent, v.inner, ctx.stream));
     return Status::ok();
 }
 

@@ -37,15 +37,19 @@ struct FloatPolicy {
 
     static __device__ __forceinline__ State init(ReduceOperation op) {
         switch (op) {
-            case ReduceOperation::kPROD: return {1.0f, 0.0f};
+            case ReduceOperation::kPROD:
+                return {1.0f, 0.0f};
             case ReduceOperation::kMAX:
-            case ReduceOperation::kLOG_SUM_EXP: return {-INFINITY, 0.0f};
-            case ReduceOperation::kMIN: return {INFINITY, 0.0f};
+            case ReduceOperation::kLOG_SUM_EXP:
+                return {-INFINITY, 0.0f};
+            case ReduceOperation::kMIN:
+                return {INFINITY, 0.0f};
             case ReduceOperation::kSUM:
             case ReduceOperation::kAVG:
             case ReduceOperation::kL1:
             case ReduceOperation::kSUM_SQUARE:
-            case ReduceOperation::kL2: break;
+            case ReduceOperation::kL2:
+                break;
         }
         return {0.0f, 0.0f};
     }
@@ -53,13 +57,25 @@ struct FloatPolicy {
         const float v = toFloat(raw);
         switch (op) {
             case ReduceOperation::kSUM:
-            case ReduceOperation::kAVG: s.a += v; return;
-            case ReduceOperation::kL1: s.a += fabsf(v); return;
+            case ReduceOperation::kAVG:
+                s.a += v;
+                return;
+            case ReduceOperation::kL1:
+                s.a += fabsf(v);
+                return;
             case ReduceOperation::kSUM_SQUARE:
-            case ReduceOperation::kL2: s.a += v * v; return;
-            case ReduceOperation::kPROD: s.a *= v; return;
-            case ReduceOperation::kMAX: s.a = nanMax(s.a, v); return;
-            case ReduceOperation::kMIN: s.a = nanMin(s.a, v); return;
+            case ReduceOperation::kL2:
+                s.a += v * v;
+                return;
+            case ReduceOperation::kPROD:
+                s.a *= v;
+                return;
+            case ReduceOperation::kMAX:
+                s.a = nanMax(s.a, v);
+                return;
+            case ReduceOperation::kMIN:
+                s.a = nanMin(s.a, v);
+                return;
             case ReduceOperation::kLOG_SUM_EXP: {
                 LseState<float> l{s.a, s.b};
                 lsePush(l, v);
@@ -70,9 +86,12 @@ struct FloatPolicy {
     }
     static __device__ __forceinline__ State combine(State x, State y, ReduceOperation op) {
         switch (op) {
-            case ReduceOperation::kPROD: return {x.a * y.a, 0.0f};
-            case ReduceOperation::kMAX: return {nanMax(x.a, y.a), 0.0f};
-            case ReduceOperation::kMIN: return {nanMin(x.a, y.a), 0.0f};
+            case ReduceOperation::kPROD:
+                return {x.a * y.a, 0.0f};
+            case ReduceOperation::kMAX:
+                return {nanMax(x.a, y.a), 0.0f};
+            case ReduceOperation::kMIN:
+                return {nanMin(x.a, y.a), 0.0f};
             case ReduceOperation::kLOG_SUM_EXP: {
                 LseState<float> l = lseCombine(LseState<float>{x.a, x.b}, LseState<float>{y.a, y.b});
                 return {l.m, l.s};
@@ -81,7 +100,8 @@ struct FloatPolicy {
             case ReduceOperation::kAVG:
             case ReduceOperation::kL1:
             case ReduceOperation::kSUM_SQUARE:
-            case ReduceOperation::kL2: break;
+            case ReduceOperation::kL2:
+                break;
         }
         return {x.a + y.a, 0.0f};
     }
@@ -113,27 +133,44 @@ struct IntPolicy {
         const uint64_t u = static_cast<uint64_t>(v);
         switch (op) {
             case ReduceOperation::kSUM:
-            case ReduceOperation::kAVG: s += u; return;
-            case ReduceOperation::kL1: s += v < 0 ? 0 - u : u; return;
-            case ReduceOperation::kSUM_SQUARE: s += u * u; return;
-            case ReduceOperation::kPROD: s *= u; return;
-            case ReduceOperation::kMAX: s = static_cast<int64_t>(s) < v ? u : s; return;
-            case ReduceOperation::kMIN: s = static_cast<int64_t>(s) > v ? u : s; return;
+            case ReduceOperation::kAVG:
+                s += u;
+                return;
+            case ReduceOperation::kL1:
+                s += v < 0 ? 0 - u : u;
+                return;
+            case ReduceOperation::kSUM_SQUARE:
+                s += u * u;
+                return;
+            case ReduceOperation::kPROD:
+                s *= u;
+                return;
+            case ReduceOperation::kMAX:
+                s = static_cast<int64_t>(s) < v ? u : s;
+                return;
+            case ReduceOperation::kMIN:
+                s = static_cast<int64_t>(s) > v ? u : s;
+                return;
             case ReduceOperation::kL2:
-            case ReduceOperation::kLOG_SUM_EXP: return;  // DoublePolicy's
+            case ReduceOperation::kLOG_SUM_EXP:
+                return;  // DoublePolicy's
         }
     }
     static __device__ __forceinline__ State combine(State x, State y, ReduceOperation op) {
         switch (op) {
-            case ReduceOperation::kPROD: return x * y;
-            case ReduceOperation::kMAX: return static_cast<int64_t>(x) < static_cast<int64_t>(y) ? y : x;
-            case ReduceOperation::kMIN: return static_cast<int64_t>(x) > static_cast<int64_t>(y) ? y : x;
+            case ReduceOperation::kPROD:
+                return x * y;
+            case ReduceOperation::kMAX:
+                return static_cast<int64_t>(x) < static_cast<int64_t>(y) ? y : x;
+            case ReduceOperation::kMIN:
+                return static_cast<int64_t>(x) > static_cast<int64_t>(y) ? y : x;
             case ReduceOperation::kSUM:
             case ReduceOperation::kAVG:
             case ReduceOperation::kL1:
             case ReduceOperation::kSUM_SQUARE:
             case ReduceOperation::kL2:
-            case ReduceOperation::kLOG_SUM_EXP: break;
+            case ReduceOperation::kLOG_SUM_EXP:
+                break;
         }
         return x + y;
     }
@@ -151,7 +188,8 @@ struct DoublePolicy {
     using State = DoubleState;
 
     static __device__ __forceinline__ State init(ReduceOperation op) {
-        return op == ReduceOperation::kLOG_SUM_EXP ? State{-static_cast<double>(INFINITY), 0.0} : State{0.0, 0.0};
+        return op == ReduceOperation::kLOG_SUM_EXP ? State{-static_cast<double>(INFINITY), 0.0}
+                                                   : State{0.0, 0.0};
     }
     static __device__ __forceinline__ void push(State& s, T raw, ReduceOperation op) {
         const double v = static_cast<double>(raw);
@@ -184,9 +222,15 @@ template <typename F>
 bool withReducePolicy(ValueType type, ReduceOperation op, F&& f) {
     const bool viaDouble = op == ReduceOperation::kL2 || op == ReduceOperation::kLOG_SUM_EXP;
     switch (type) {
-        case ValueType::kF32: f(FloatPolicy<float>{}); return true;
-        case ValueType::kF16: f(FloatPolicy<__half>{}); return true;
-        case ValueType::kBF16: f(FloatPolicy<__nv_bfloat16>{}); return true;
+        case ValueType::kF32:
+            f(FloatPolicy<float>{});
+            return true;
+        case ValueType::kF16:
+            f(FloatPolicy<__half>{});
+            return true;
+        case ValueType::kBF16:
+            f(FloatPolicy<__nv_bfloat16>{});
+            return true;
         case ValueType::kI32:
             if (viaDouble)
                 f(DoublePolicy<int32_t>{});
@@ -202,7 +246,8 @@ bool withReducePolicy(ValueType type, ReduceOperation op, F&& f) {
         case ValueType::kFP8:
         case ValueType::kI8:
         case ValueType::kU8:
-        case ValueType::kBOOL: return false;
+        case ValueType::kBOOL:
+            return false;
     }
     return false;
 }

@@ -52,8 +52,8 @@ cudaError_t launchReduceRows(ValueType type, ReduceOperation op, const void* x, 
     const bool known = withReducePolicy(type, op, [&](auto policy) {
         using P = decltype(policy);
         using T = typename P::T;
-        reduceRowsKernel<P><<<blocks, threads, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), rows,
-                                                            count, op, warpPerRow);
+        reduceRowsKernel<P><<<blocks, threads, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y),
+                                                            rows, count, op, warpPerRow);
     });
     return known ? cudaGetLastError() : cudaErrorInvalidValue;
 }

@@ -11,7 +11,8 @@ namespace kiln::cuda::rk {
 namespace {
 
 /// Element offset of row-major position `pos` over `n` dims; the outermost dim needs no modulo.
-__device__ __forceinline__ int64_t offsetOf(int64_t pos, int32_t n, const int64_t* extent, const int64_t* stride) {
+__device__ __forceinline__ int64_t offsetOf(int64_t pos, int32_t n, const int64_t* extent,
+                                            const int64_t* stride) {
     int64_t off = 0;
     for (int32_t i = n - 1; i > 0; --i) {
         const int64_t q = pos / extent[i];
@@ -59,7 +60,8 @@ cudaError_t launchReduceStrided(ValueType type, ReduceOperation op, const void* 
     const bool known = withReducePolicy(type, op, [&](auto policy) {
         using P = decltype(policy);
         using T = typename P::T;
-        reduceStridedKernel<P><<<blocks, block, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), g, op);
+        reduceStridedKernel<P>
+            <<<blocks, block, 0, stream>>>(static_cast<const T*>(x), static_cast<T*>(y), g, op);
     });
     return known ? cudaGetLastError() : cudaErrorInvalidValue;
 }

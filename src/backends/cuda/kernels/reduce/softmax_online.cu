@@ -21,8 +21,8 @@ __device__ __forceinline__ Lse combineLse(Lse a, Lse b) {
 }
 
 template <typename T>
-__device__ __forceinline__ void writeLine(const T* __restrict__ x, T* __restrict__ y, int64_t begin, int64_t end,
-                                          int64_t step, int64_t stride, Lse st, bool log) {
+__device__ __forceinline__ void writeLine(const T* __restrict__ x, T* __restrict__ y, int64_t begin,
+                                          int64_t end, int64_t step, int64_t stride, Lse st, bool log) {
     const bool finite = isfinite(st.m);
     const float logSum = logf(st.s), inv = 1.0f / st.s;
     for (int64_t e = begin; e < end; e += step) {
@@ -59,8 +59,8 @@ __global__ void softmaxRowsKernel(const T* __restrict__ x, T* __restrict__ y, in
 }
 
 template <typename T>
-__global__ void softmaxColumnsKernel(const T* __restrict__ x, T* __restrict__ y, int64_t outer, int64_t extent,
-                                     int64_t inner, bool log) {
+__global__ void softmaxColumnsKernel(const T* __restrict__ x, T* __restrict__ y, int64_t outer,
+                                     int64_t extent, int64_t inner, bool log) {
     const int64_t lines = outer * inner;
     for (int64_t l = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; l < lines;
          l += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -94,15 +94,22 @@ cudaError_t launchSoftMax(ValueType type, bool log, const void* x, void* y, int6
                           int64_t inner, cudaStream_t stream) {
     if (outer <= 0 || extent <= 0 || inner <= 0) return cudaSuccess;
     switch (type) {
-        case ValueType::kF32: launchTyped<float>(x, y, outer, extent, inner, log, stream); break;
-        case ValueType::kF16: launchTyped<__half>(x, y, outer, extent, inner, log, stream); break;
-        case ValueType::kBF16: launchTyped<__nv_bfloat16>(x, y, outer, extent, inner, log, stream); break;
+        case ValueType::kF32:
+            launchTyped<float>(x, y, outer, extent, inner, log, stream);
+            break;
+        case ValueType::kF16:
+            launchTyped<__half>(x, y, outer, extent, inner, log, stream);
+            break;
+        case ValueType::kBF16:
+            launchTyped<__nv_bfloat16>(x, y, outer, extent, inner, log, stream);
+            break;
         case ValueType::kFP8:
         case ValueType::kI8:
         case ValueType::kU8:
         case ValueType::kBOOL:
         case ValueType::kI32:
-        case ValueType::kI64: return cudaErrorInvalidValue;
+        case ValueType::kI64:
+            return cudaErrorInvalidValue;
     }
     return cudaGetLastError();
 }

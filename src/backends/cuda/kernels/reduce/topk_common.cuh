@@ -83,8 +83,8 @@ __device__ __forceinline__ void bitonicSort(uint64_t* keys, uint32_t* idx, int n
 /// Writes the first k sorted candidates of line (o, in): values copied from the input (so -0 and NaN
 /// payloads survive), indices as int32 or int64.
 template <typename T>
-__device__ __forceinline__ void writeTopK(const uint32_t* idx, int64_t k, const T* line, int64_t inner, T* values,
-                                          void* indices, bool int64Indices, int64_t outBase) {
+__device__ __forceinline__ void writeTopK(const uint32_t* idx, int64_t k, const T* line, int64_t inner,
+                                          T* values, void* indices, bool int64Indices, int64_t outBase) {
     for (int64_t j = threadIdx.x; j < k; j += blockDim.x) {
         const uint32_t src = idx[j];
         const int64_t dst = outBase + j * inner;

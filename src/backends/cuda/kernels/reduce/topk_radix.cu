@@ -13,8 +13,9 @@ constexpr int kRadixThreads = 1024;
 
 template <typename T>
 __global__ void __launch_bounds__(kRadixThreads)
-    topkRadixKernel(const T* __restrict__ x, T* __restrict__ values, void* __restrict__ indices, bool int64Indices,
-                    bool largest, int64_t k, int64_t outer, int64_t extent, int64_t inner, int n2) {
+    topkRadixKernel(const T* __restrict__ x, T* __restrict__ values, void* __restrict__ indices,
+                    bool int64Indices, bool largest, int64_t k, int64_t outer, int64_t extent, int64_t inner,
+                    int n2) {
     extern __shared__ uint64_t candKeys[];  // n2 keys, then n2 uint32 indices
     uint32_t* candIdx = reinterpret_cast<uint32_t*>(candKeys + n2);
     __shared__ uint32_t hist[256];
@@ -121,8 +122,8 @@ cudaError_t launchRadix(const TopKLaunch& p) {
                                            static_cast<int>(kMaxShared));
     if (err != cudaSuccess) return err;
     topkRadixKernel<T><<<gridFor(p.outer * p.inner, 1), kRadixThreads, shared, p.stream>>>(
-        static_cast<const T*>(p.x), static_cast<T*>(p.values), p.indices, p.int64Indices, p.largest, p.k, p.outer,
-        p.extent, p.inner, n2);
+        static_cast<const T*>(p.x), static_cast<T*>(p.values), p.indices, p.int64Indices, p.largest, p.k,
+        p.outer, p.extent, p.inner, n2);
     return cudaGetLastError();
 }
 
@@ -130,15 +131,21 @@ cudaError_t launchRadix(const TopKLaunch& p) {
 
 cudaError_t launchTopKRadix(ValueType type, const TopKLaunch& p) {
     switch (type) {
-        case ValueType::kF32: return launchRadix<float>(p);
-        case ValueType::kF16: return launchRadix<__half>(p);
-        case ValueType::kBF16: return launchRadix<__nv_bfloat16>(p);
-        case ValueType::kI32: return launchRadix<int32_t>(p);
-        case ValueType::kI64: return launchRadix<int64_t>(p);
+        case ValueType::kF32:
+            return launchRadix<float>(p);
+        case ValueType::kF16:
+            return launchRadix<__half>(p);
+        case ValueType::kBF16:
+            return launchRadix<__nv_bfloat16>(p);
+        case ValueType::kI32:
+            return launchRadix<int32_t>(p);
+        case ValueType::kI64:
+            return launchRadix<int64_t>(p);
         case ValueType::kFP8:
         case ValueType::kI8:
         case ValueType::kU8:
-        case ValueType::kBOOL: break;
+        case ValueType::kBOOL:
+            break;
     }
     return cudaErrorInvalidValue;
 }

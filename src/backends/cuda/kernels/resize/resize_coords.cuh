@@ -23,10 +23,14 @@ __device__ __forceinline__ Source sourceCoordinate(const ResizeParams& p, const 
     const double yd = static_cast<double>(y);
     const double last = static_cast<double>(a.in - 1);
     switch (p.transform) {
-        case CT::kALIGN_CORNERS: return {a.length == 1.0 ? 0.0 : yd * last / (a.length - 1.0), false};
-        case CT::kASYMMETRIC: return {yd / a.scale, false};
-        case CT::kHALF_PIXEL: return {(yd + 0.5) / a.scale - 0.5, false};
-        case CT::kPYTORCH_HALF_PIXEL: return {a.out > 1 ? (yd + 0.5) / a.scale - 0.5 : 0.0, false};
+        case CT::kALIGN_CORNERS:
+            return {a.length == 1.0 ? 0.0 : yd * last / (a.length - 1.0), false};
+        case CT::kASYMMETRIC:
+            return {yd / a.scale, false};
+        case CT::kHALF_PIXEL:
+            return {(yd + 0.5) / a.scale - 0.5, false};
+        case CT::kPYTORCH_HALF_PIXEL:
+            return {a.out > 1 ? (yd + 0.5) / a.scale - 0.5 : 0.0, false};
         case CT::kHALF_PIXEL_SYMMETRIC: {
             const double adjustment = static_cast<double>(a.out) / a.length;
             const double offset = static_cast<double>(a.in) / 2.0 * (1.0 - adjustment);
@@ -44,10 +48,14 @@ __device__ __forceinline__ Source sourceCoordinate(const ResizeParams& p, const 
 
 __device__ __forceinline__ double roundNearest(ResizeRoundMode mode, double x) {
     switch (mode) {
-        case ResizeRoundMode::kHALF_UP: return floor(x + 0.5);  // ONNX round_prefer_ceil
-        case ResizeRoundMode::kHALF_DOWN: return ceil(x - 0.5);  // ONNX round_prefer_floor
-        case ResizeRoundMode::kFLOOR: return floor(x);
-        case ResizeRoundMode::kCEIL: return ceil(x);
+        case ResizeRoundMode::kHALF_UP:
+            return floor(x + 0.5);  // ONNX round_prefer_ceil
+        case ResizeRoundMode::kHALF_DOWN:
+            return ceil(x - 0.5);  // ONNX round_prefer_floor
+        case ResizeRoundMode::kFLOOR:
+            return floor(x);
+        case ResizeRoundMode::kCEIL:
+            return ceil(x);
     }
     return floor(x);
 }

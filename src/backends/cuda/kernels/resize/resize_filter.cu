@@ -32,7 +32,8 @@ __device__ __forceinline__ double linearKernel(double t) {
 }
 
 /// Taps around source coordinate x on an axis of n points (element stride `stride`).
-__device__ void filterTaps(const ResizeParams& p, double x, int64_t n, double s, int64_t stride, AxisTaps& t) {
+__device__ void filterTaps(const ResizeParams& p, double x, int64_t n, double s, int64_t stride,
+                           AxisTaps& t) {
     const bool linear = p.mode == InterpolationMode::kLINEAR;
     const double radius = linear ? 1.0 : 2.0;
     // base + ratio = x with ratio in (0, 1]: the taps first .. 1 - first sit symmetrically around the
@@ -66,7 +67,8 @@ __device__ void filterTaps(const ResizeParams& p, double x, int64_t n, double s,
 }
 
 template <typename T>
-__global__ void resizeFilterKernel(const T* __restrict__ x, T* __restrict__ y, int64_t numel, ResizeParams p) {
+__global__ void resizeFilterKernel(const T* __restrict__ x, T* __restrict__ y, int64_t numel,
+                                   ResizeParams p) {
     AxisTaps taps[kMaxFilteredAxes];
     for (int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; e < numel;
          e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -127,15 +129,20 @@ cudaError_t launchResizeFilter(ValueType type, const void* x, void* y, int64_t n
                                cudaStream_t stream) {
     if (numel <= 0) return cudaSuccess;
     switch (type) {
-        case ValueType::kF32: return launchTyped<float>(x, y, numel, p, stream);
-        case ValueType::kF16: return launchTyped<__half>(x, y, numel, p, stream);
-        case ValueType::kBF16: return launchTyped<__nv_bfloat16>(x, y, numel, p, stream);
-        case ValueType::kFP8: return launchTyped<__nv_fp8_e4m3>(x, y, numel, p, stream);
+        case ValueType::kF32:
+            return launchTyped<float>(x, y, numel, p, stream);
+        case ValueType::kF16:
+            return launchTyped<__half>(x, y, numel, p, stream);
+        case ValueType::kBF16:
+            return launchTyped<__nv_bfloat16>(x, y, numel, p, stream);
+        case ValueType::kFP8:
+            return launchTyped<__nv_fp8_e4m3>(x, y, numel, p, stream);
         case ValueType::kI8:
         case ValueType::kU8:
         case ValueType::kBOOL:
         case ValueType::kI32:
-        case ValueType::kI64: break;
+        case ValueType::kI64:
+            break;
     }
     return cudaErrorInvalidValue;
 }

@@ -14,8 +14,8 @@
 namespace kiln::cuda::rk {
 
 constexpr int kMaxResizeRank = 8;
-constexpr int kMaxFilterTaps = 32;     ///< per axis: cubic antialias down to scale 1/8, linear to 1/16
-constexpr int kMaxFilteredAxes = 4;    ///< linear/cubic axes that actually resize
+constexpr int kMaxFilterTaps = 32;   ///< per axis: cubic antialias down to scale 1/8, linear to 1/16
+constexpr int kMaxFilteredAxes = 4;  ///< linear/cubic axes that actually resize
 
 struct ResizeAxis {
     int64_t in{1};
@@ -45,8 +45,8 @@ struct ResizeParams {
 };
 
 /// Nearest: copies elements (1, 2, 4 or 8 bytes), any type.
-cudaError_t launchResizeNearest(int64_t elementSize, const void* x, void* y, int64_t numel, const ResizeParams& p,
-                                cudaStream_t stream);
+cudaError_t launchResizeNearest(int64_t elementSize, const void* x, void* y, int64_t numel,
+                                const ResizeParams& p, cudaStream_t stream);
 
 /// Linear and cubic over float types.
 cudaError_t launchResizeFilter(ValueType type, const void* x, void* y, int64_t numel, const ResizeParams& p,

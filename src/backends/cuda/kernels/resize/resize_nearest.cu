@@ -10,7 +10,8 @@ namespace {
 constexpr int kThreads = 256;
 
 template <typename W>
-__global__ void resizeNearestKernel(const W* __restrict__ x, W* __restrict__ y, int64_t numel, ResizeParams p) {
+__global__ void resizeNearestKernel(const W* __restrict__ x, W* __restrict__ y, int64_t numel,
+                                    ResizeParams p) {
     for (int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; e < numel;
          e += static_cast<int64_t>(gridDim.x) * blockDim.x) {
         int64_t rest = e, src = 0;
@@ -43,15 +44,20 @@ cudaError_t launchWords(const void* x, void* y, int64_t numel, const ResizeParam
 
 }  // namespace
 
-cudaError_t launchResizeNearest(int64_t elementSize, const void* x, void* y, int64_t numel, const ResizeParams& p,
-                                cudaStream_t stream) {
+cudaError_t launchResizeNearest(int64_t elementSize, const void* x, void* y, int64_t numel,
+                                const ResizeParams& p, cudaStream_t stream) {
     if (numel <= 0) return cudaSuccess;
     switch (elementSize) {
-        case 1: return launchWords<uint8_t>(x, y, numel, p, stream);
-        case 2: return launchWords<uint16_t>(x, y, numel, p, stream);
-        case 4: return launchWords<uint32_t>(x, y, numel, p, stream);
-        case 8: return launchWords<uint64_t>(x, y, numel, p, stream);
-        default: break;
+        case 1:
+            return launchWords<uint8_t>(x, y, numel, p, stream);
+        case 2:
+            return launchWords<uint16_t>(x, y, numel, p, stream);
+        case 4:
+            return launchWords<uint32_t>(x, y, numel, p, stream);
+        case 8:
+            return launchWords<uint64_t>(x, y, numel, p, stream);
+        default:
+            break;
     }
     return cudaErrorInvalidValue;
 }

@@ -29,8 +29,9 @@ Status axisParameters(const ir::ResizeAttrs& attrs, const KernelContext& ctx, rk
     const TensorRef* runScales = given(2);
     const TensorRef* runRoi = given(3);
     if (runScales && runScales->numel() != rank)
-        return invalidArgument("Resize: " + std::to_string(runScales->numel()) + " scales in input 2 for input " +
-                               toString(in.shape) + ", expected " + std::to_string(rank));
+        return invalidArgument("Resize: " + std::to_string(runScales->numel()) +
+                               " scales in input 2 for input " + toString(in.shape) + ", expected " +
+                               std::to_string(rank));
     const bool attrScales = !runScales && !dims && attrs.outputDims.nbDims == 0 && !attrs.scales.empty();
     if (attrScales && static_cast<int>(attrs.scales.size()) != rank)
         return invalidArgument("Resize: " + std::to_string(attrs.scales.size()) + " scales for input " +
@@ -38,10 +39,11 @@ Status axisParameters(const ir::ResizeAttrs& attrs, const KernelContext& ctx, rk
     const int64_t roiCount = runRoi ? runRoi->numel() : static_cast<int64_t>(attrs.roi.size());
     if (roiCount != 0 && roiCount != 2 * rank)
         return invalidArgument("Resize: the region of interest has " + std::to_string(roiCount) +
-                               " values for input " + toString(in.shape) + ", expected 2 * rank = " +
-                               std::to_string(2 * rank));
+                               " values for input " + toString(in.shape) +
+                               ", expected 2 * rank = " + std::to_string(2 * rank));
     if (runRoi) {
-        KILN_ASSIGN_OR_RETURN(p->roiType, rk::kernelType("Resize", "the region of interest (input 3)", runRoi->type));
+        KILN_ASSIGN_OR_RETURN(p->roiType,
+                              rk::kernelType("Resize", "the region of interest (input 3)", runRoi->type));
         p->roiDevice = runRoi->data;
     }
     for (int d = 0; d < rank; ++d) {
@@ -49,14 +51,14 @@ Status axisParameters(const ir::ResizeAttrs& attrs, const KernelContext& ctx, rk
         a.in = in.shape.d[d];
         a.out = out.shape.d[d];
         if (a.in == 0 && a.out > 0)
-            return invalidArgument("Resize: cannot resize the empty dimension " + std::to_string(d) + " of input " +
-                                   toString(in.shape) + " to " + toString(out.shape));
+            return invalidArgument("Resize: cannot resize the empty dimension " + std::to_string(d) +
+                                   " of input " + toString(in.shape) + " to " + toString(out.shape));
         if (runScales || attrScales) {
             a.scale = runScales ? loadAsDouble(runScales->type, runScales->data, d)
                                 : static_cast<double>(attrs.scales[static_cast<size_t>(d)]);
             if (!(a.scale > 0.0) || !std::isfinite(a.scale))
-                return invalidArgument("Resize: scale " + std::to_string(d) + " is " + std::to_string(a.scale) +
-                                       ", expected a finite value > 0");
+                return invalidArgument("Resize: scale " + std::to_string(d) + " is " +
+                                       std::to_string(a.scale) + ", expected a finite value > 0");
             a.length = static_cast<double>(a.in) * a.scale;
         } else {
             a.scale = a.in > 0 ? static_cast<double>(a.out) / static_cast<double>(a.in) : 1.0;
@@ -103,19 +105,22 @@ Status runResize(const ir::ResizeAttrs& attrs, const KernelContext& ctx) {
         case InterpolationMode::kNEAREST: {
             const int64_t size = dataTypeSize(in.type);
             if (size != 1 && size != 2 && size != 4 && size != 8)
-                return unsupported(std::string("Resize: no CUDA kernel for ") + dataTypeName(in.type) + " elements");
+                return unsupported(std::string("Resize: no CUDA kernel for ") + dataTypeName(in.type) +
+                                   " elements");
             // The extrapolation value in the element type, for tf_crop_and_resize points outside the input.
             uint8_t fill[8] = {};
             storeFromDouble(in.type, fill, 0, static_cast<double>(attrs.extrapolationValue));
             std::memcpy(&p.extrapolationBits, fill, sizeof(fill));
-            KILN_CUDA_RETURN_IF_ERROR(rk::launchResizeNearest(size, in.data, out.data, out.numel(), p, ctx.stream));
+            KILN_CUDA_RETURN_IF_ERROR(
+                rk::launchResizeNearest(size, in.data, out.data, out.numel(), p, ctx.stream));
             return Status::ok();
         }
         case InterpolationMode::kLINEAR:
         case InterpolationMode::kCUBIC: {
             if (!isFloatType(in.type))
-                return invalidArgument(std::string("Resize: linear and cubic interpolation need a float input, got ") +
-                                       dataTypeName(in.type));
+                return invalidArgument(
+                    std::string("Resize: linear and cubic interpolation need a float input, got ") +
+                    dataTypeName(in.type));
             KILN_ASSIGN_OR_RETURN(rk::ValueType type, rk::kernelType("Resize", "the input", in.type));
             const double radius = attrs.mode == InterpolationMode::kLINEAR ? 1.0 : 2.0;
             int filtered = 0;
@@ -127,20 +132,23 @@ Status runResize(const ir::ResizeAttrs& attrs, const KernelContext& ctx) {
                 ++filtered;
                 const int64_t taps = 2 - 2 * (static_cast<int64_t>(std::floor(-radius / a.filterScale)) + 1);
                 if (taps > rk::kMaxFilterTaps)
-                    return unsupported("Resize: antialiased scale " + std::to_string(a.scale) + " of dimension " +
-                                       std::to_string(d) + " needs " + std::to_string(taps) +
-                                       " filter taps; the CUDA kernel takes at most " +
+                    return unsupported("Resize: antialiased scale " + std::to_string(a.scale) +
+                                       " of dimension " + std::to_string(d) + " needs " +
+                                       std::to_string(taps) + " filter taps; the CUDA kernel takes at most " +
                                        std::to_string(rk::kMaxFilterTaps) + " (downsample in steps)");
             }
             if (filtered > rk::kMaxFilteredAxes)
-                return unsupported("Resize: " + std::to_string(filtered) + " dimensions of input " + toString(in.shape) +
+                return unsupported("Resize: " + std::to_string(filtered) + " dimensions of input " +
+                                   toString(in.shape) +
                                    " are resized with a filter; the CUDA kernel takes at most " +
                                    std::to_string(rk::kMaxFilteredAxes));
-            KILN_CUDA_RETURN_IF_ERROR(rk::launchResizeFilter(type, in.data, out.data, out.numel(), p, ctx.stream));
+            KILN_CUDA_RETURN_IF_ERROR(
+                rk::launchResizeFilter(type, in.data, out.data, out.numel(), p, ctx.stream));
             return Status::ok();
         }
     }
-    return invalidArgument("Resize: unknown interpolation mode " + std::to_string(static_cast<int>(attrs.mode)));
+    return invalidArgument("Resize: unknown interpolation mode " +
+                           std::to_string(static_cast<int>(attrs.mode)));
 }
 
 }  // namespace kiln::cuda

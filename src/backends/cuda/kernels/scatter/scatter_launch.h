@@ -20,12 +20,12 @@ struct ScatterGeometry {
     int32_t rank{0};
     int64_t dataDims[8]{};
     int64_t dataStrides[8]{};
-    int32_t axis{0};             ///< kELEMENT
-    int64_t indexDims[8]{};      ///< kELEMENT: the shape of indices (= updates)
-    int64_t tupleLength{0};      ///< kND: the last dim of indices
-    int64_t slice{1};            ///< kND: elements per tuple (the data dims after the addressed ones)
-    int64_t nbUnits{0};          ///< updates (kELEMENT) or tuples (kND)
-    int64_t nbTargets{0};        ///< data elements (kELEMENT) or addressable slices (kND)
+    int32_t axis{0};         ///< kELEMENT
+    int64_t indexDims[8]{};  ///< kELEMENT: the shape of indices (= updates)
+    int64_t tupleLength{0};  ///< kND: the last dim of indices
+    int64_t slice{1};        ///< kND: elements per tuple (the data dims after the addressed ones)
+    int64_t nbUnits{0};      ///< updates (kELEMENT) or tuples (kND)
+    int64_t nbTargets{0};    ///< data elements (kELEMENT) or addressable slices (kND)
 };
 
 /// Bytes of workspace for the parallel variant: one 64-bit winner per target.
@@ -35,8 +35,8 @@ inline int64_t scatterWorkspaceBytes(const ScatterGeometry& g) {
 
 /// Writes the updates into `out` (already a copy of data). Index values out of range are skipped: the
 /// device cannot report them without a host round trip.
-cudaError_t launchScatter(int64_t elementSize, const ScatterGeometry& g, const void* indices, ValueType indexType,
-                          const void* updates, void* out, void* workspace, int64_t workspaceSize,
-                          cudaStream_t stream);
+cudaError_t launchScatter(int64_t elementSize, const ScatterGeometry& g, const void* indices,
+                          ValueType indexType, const void* updates, void* out, void* workspace,
+                          int64_t workspaceSize, cudaStream_t stream);
 
 }  // namespace kiln::cuda::rk

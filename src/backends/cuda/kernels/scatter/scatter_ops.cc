@@ -21,11 +21,13 @@ Status runScatter(const ir::ScatterAttrs& attrs, const KernelContext& ctx) {
                                dataTypeName(indices.type));
     if (data.type != out.type || data.type != updates.type || data.shape != out.shape || r < 1 || r > 8)
         return internalError("Scatter: data " + std::string(dataTypeName(data.type)) + toString(data.shape) +
-                             ", updates " + dataTypeName(updates.type) + toString(updates.shape) + " and output " +
-                             dataTypeName(out.type) + toString(out.shape) + " are inconsistent");
+                             ", updates " + dataTypeName(updates.type) + toString(updates.shape) +
+                             " and output " + dataTypeName(out.type) + toString(out.shape) +
+                             " are inconsistent");
     const int64_t elem = dataTypeSize(data.type);
     if (elem != 1 && elem != 2 && elem != 4 && elem != 8)
-        return unsupported(std::string("Scatter: no CUDA kernel for ") + dataTypeName(data.type) + " elements");
+        return unsupported(std::string("Scatter: no CUDA kernel for ") + dataTypeName(data.type) +
+                           " elements");
     KILN_ASSIGN_OR_RETURN(rk::ValueType indexType, rk::kernelType("Scatter", "indices", indices.type));
     rk::ScatterGeometry g;
     g.mode = attrs.mode;
@@ -48,17 +50,18 @@ Status runScatter(const ir::ScatterAttrs& attrs, const KernelContext& ctx) {
                                " (expected kELEMENT or kND)");
     if (element) {
         if (q != r || updates.shape != indices.shape)
-            return invalidArgument("Scatter: kELEMENT needs indices " + toString(indices.shape) + " and updates " +
-                                   toString(updates.shape) + " of one shape and of the rank of data " +
-                                   toString(data.shape));
+            return invalidArgument("Scatter: kELEMENT needs indices " + toString(indices.shape) +
+                                   " and updates " + toString(updates.shape) +
+                                   " of one shape and of the rank of data " + toString(data.shape));
         if (attrs.axis < -r || attrs.axis >= r)
-            return invalidArgument("Scatter: axis " + std::to_string(attrs.axis) + " is out of range for data " +
-                                   toString(data.shape));
+            return invalidArgument("Scatter: axis " + std::to_string(attrs.axis) +
+                                   " is out of range for data " + toString(data.shape));
         g.axis = attrs.axis < 0 ? attrs.axis + r : attrs.axis;
         for (int i = 0; i < r; ++i) {
             if (i != g.axis && indices.shape.d[i] > data.shape.d[i])
-                return invalidArgument("Scatter: kELEMENT indices " + toString(indices.shape) + " exceed data " +
-                                       toString(data.shape) + " in dimension " + std::to_string(i));
+                return invalidArgument("Scatter: kELEMENT indices " + toString(indices.shape) +
+                                       " exceed data " + toString(data.shape) + " in dimension " +
+                                       std::to_string(i));
             g.indexDims[i] = indices.shape.d[i];
         }
         g.nbUnits = indices.numel();

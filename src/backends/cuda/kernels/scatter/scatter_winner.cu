@@ -81,7 +81,8 @@ __global__ void __launch_bounds__(kOrderedThreads)
         for (int64_t u = 0; u < g.nbUnits; ++u) {
             int64_t offset, slot;
             if (targetOf(g, indices, indexType, u, &offset, &slot))
-                for (int64_t e = threadIdx.x; e < g.slice; e += blockDim.x) out[offset + e] = updates[u * g.slice + e];
+                for (int64_t e = threadIdx.x; e < g.slice; e += blockDim.x)
+                    out[offset + e] = updates[u * g.slice + e];
             __syncthreads();
         }
         return;
@@ -100,8 +101,9 @@ __global__ void __launch_bounds__(kOrderedThreads)
 }
 
 template <typename W>
-cudaError_t launchWords(const ScatterGeometry& g, const void* indices, ValueType indexType, const void* updates,
-                        void* out, void* workspace, int64_t workspaceSize, cudaStream_t stream) {
+cudaError_t launchWords(const ScatterGeometry& g, const void* indices, ValueType indexType,
+                        const void* updates, void* out, void* workspace, int64_t workspaceSize,
+                        cudaStream_t stream) {
     const W* upd = static_cast<const W*>(updates);
     W* dst = static_cast<W*>(out);
     if (workspace && workspaceSize >= scatterWorkspaceBytes(g)) {
@@ -109,8 +111,8 @@ cudaError_t launchWords(const ScatterGeometry& g, const void* indices, ValueType
         cudaError_t err = cudaMemsetAsync(winners, 0, static_cast<size_t>(scatterWorkspaceBytes(g)), stream);
         if (err != cudaSuccess) return err;
         recordWinners<<<gridFor(g.nbUnits, kThreads), kThreads, 0, stream>>>(g, indices, indexType, winners);
-        writeWinners<W><<<gridFor(g.nbUnits * g.slice, kThreads), kThreads, 0, stream>>>(g, indices, indexType, upd,
-                                                                                         dst, winners);
+        writeWinners<W><<<gridFor(g.nbUnits * g.slice, kThreads), kThreads, 0, stream>>>(
+            g, indices, indexType, upd, dst, winners);
     } else {
         scatterOrdered<W><<<1, kOrderedThreads, 0, stream>>>(g, indices, indexType, upd, dst);
     }
@@ -119,16 +121,25 @@ cudaError_t launchWords(const ScatterGeometry& g, const void* indices, ValueType
 
 }  // namespace
 
-cudaError_t launchScatter(int64_t elementSize, const ScatterGeometry& g, const void* indices, ValueType indexType,
-                          const void* updates, void* out, void* workspace, int64_t workspaceSize,
-                          cudaStream_t stream) {
+cudaError_t launchScatter(int64_t elementSize, const ScatterGeometry& g, const void* indices,
+                          ValueType indexType, const void* updates, void* out, void* workspace,
+                          int64_t workspaceSize, cudaStream_t stream) {
     if (g.nbUnits <= 0 || g.slice <= 0) return cudaSuccess;
     switch (elementSize) {
-        case 1: return launchWords<uint8_t>(g, indices, indexType, updates, out, workspace, workspaceSize, stream);
-        case 2: return launchWords<uint16_t>(g, indices, indexType, updates, out, workspace, workspaceSize, stream);
-        case 4: return launchWords<uint32_t>(g, indices, indexType, updates, out, workspace, workspaceSize, stream);
-        case 8: return launchWords<uint64_t>(g, indices, indexType, updates, out, workspace, workspaceSize, stream);
-        default: break;
+        case 1:
+            return launchWords<uint8_t>(g, indices, indexType, updates, out, workspace, workspaceSize,
+                                        stream);
+        case 2:
+            return launchWords<uint16_t>(g, indices, indexType, updates, out, workspace, workspaceSize,
+                                         stream);
+        case 4:
+            return launchWords<uint32_t>(g, indices, indexType, updates, out, workspace, workspaceSize,
+                                         stream);
+        case 8:
+            return launchWords<uint64_t>(g, indices, indexType, updates, out, workspace, workspaceSize,
+                                         stream);
+        default:
+            break;
     }
     return cudaErrorInvalidValue;
 }
