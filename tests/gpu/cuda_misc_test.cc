@@ -363,15 +363,41 @@ TEST_F(CudaMiscTest, ResizeTfCropAndResizeWithRoiAttributeAndTensor) {
     }
 }
 
-TEST_F(CudaMiscTest, ResizeRefusesFiltersBeyondTheTapLimit) {
+// ---- Checks made before anything is enqueued: these run without a device too ---------------------------
+
+TEST(CudaMiscChecks, ResizeRefusesFiltersBeyondTheTapLimit) {
     ir::ResizeAttrs a = resizeAttrs(IM::kCUBIC, CT::kHALF_PIXEL, makeDims({1, 1, 1, 2}));
     a.antialias = true;
     const HostTensor x(DataType::kFLOAT, makeDims({1, 1, 1, 200})),
         y(DataType::kFLOAT, makeDims({1, 1, 1, 2}));
-    auto r = runCuda(cuda::runResize, a, {x}, {y}, stream);
-    ASSERT_FALSE(r.isOk());
-    EXPECT_EQ(r.status().code(), ErrorCode::kUNSUPPORTED_STATE);
-    EXPECT_NE(r.status().message().find("filter taps"), std::string::npos) << r.status().message();
+    expectRefused(runWithoutMemory(cuda::runResize, a, {x}, {y}), ErrorCode::kUNSUPPORTED_STATE,
+                  {"filter taps", "dimension 3", "at most 32"});
+    a.mode = IM::kLINEAR;
+    a.antialias = false;
+    const HostTensor xi(DataType::kINT32, makeDims({1, 1, 1, 200})),
+        yi(DataType::kINT32, makeDims({1, 1, 1, 2}));
+    expectRefused(runWithoutMemory(cuda::runResize, a, {xi}, {yi}), ErrorCode::kINVALID_ARGUMENT,
+                  {"need a float input", "int32"});
+}
+
+TEST(CudaMiscChecks, CumulativeScatterAndFillParametersAreChecked) {
+    ir::CumulativeAttrs c;
+    c.axis = 3;
+    const HostTensor x(DataType::kFLOAT, makeDims({2, 3, 4}));
+    expectRefused(runWithoutMemory(cuda::runCumulative, c, {x}, {x}), ErrorCode::kINVALID_ARGUMENT,
+                  {"axis 3", "[2,3,4]", "-3..2"});
+    ir::ScatterAttrs s;
+    s.mode = ScatterMode::kND;
+    const HostTensor idx(DataType::kINT64, makeDims({2, 4}));
+    expectRefused(runWithoutMemory(cuda::runScatter, s, {x, idx, x}, {x}), ErrorCode::kINVALID_ARGUMENT,
+                  {"tuples of length 4", "[2,3,4]"});
+    ir::FillAttrs f;
+    f.op = FillOperation::kLINSPACE;
+    f.outputType = DataType::kFLOAT;
+    const HostTensor out(DataType::kFLOAT, makeDims({2, 3})), beta(DataType::kFLOAT, makeDims({3}));
+    expectRefused(
+        runWithoutMemory(cuda::runFill, f, {HostTensor::absent(), HostTensor::absent(), beta}, {out}),
+        ErrorCode::kINVALID_ARGUMENT, {"beta (input 2) holds 3 values", "(2)"});
 }
 
 }  // namespace

@@ -104,15 +104,18 @@ TEST_F(CudaNormPoolTest, ConstantGroupsGiveTheBias) {
     checkNorm(stream, {{3, 40}, 0b10, 1, {40}}, DataType::kHALF, DataType::kHALF, 903, true);
 }
 
-TEST_F(CudaNormPoolTest, NormalizationRefusesGroupsThatDoNotSplitTheChannels) {
+TEST(CudaNormPoolChecks, NormalizationRefusesGroupsThatDoNotSplitTheChannels) {  // runs without a device
     ir::NormalizationAttrs a;
     a.axes = 0b1100;
     a.nbGroups = 4;
     const HostTensor x(DataType::kFLOAT, makeDims({1, 6, 2, 2})), p(DataType::kFLOAT, makeDims({1, 6, 1, 1}));
-    auto r = runCuda(cuda::runNormalization, a, {x, p, p}, {x}, stream);
-    ASSERT_FALSE(r.isOk());
-    EXPECT_NE(r.status().message().find("nbGroups = 4"), std::string::npos) << r.status().message();
-    EXPECT_NE(r.status().message().find("[1,6,2,2]"), std::string::npos) << r.status().message();
+    expectRefused(runWithoutMemory(cuda::runNormalization, a, {x, p, p}, {x}), ErrorCode::kINVALID_ARGUMENT,
+                  {"nbGroups = 4", "[1,6,2,2]"});
+    // scale of an integer type has no kernel.
+    a.nbGroups = 1;
+    const HostTensor ip(DataType::kINT32, makeDims({1, 6, 1, 1}));
+    expectRefused(runWithoutMemory(cuda::runNormalization, a, {x, ip, p}, {x}), ErrorCode::kUNSUPPORTED_STATE,
+                  {"int32", "float32, float16 or bfloat16"});
 }
 
 // ---- Pooling -----------------------------------------------------------------------------------------
@@ -221,13 +224,18 @@ TEST_F(CudaNormPoolTest, PoolingPropagatesNaNThroughMax) {
     }
 }
 
-TEST_F(CudaNormPoolTest, PoolingRefusesAverageOfIntegers) {
+TEST(CudaNormPoolChecks, PoolingRefusesAverageOfIntegersAndWrongWindows) {  // runs without a device
     const PoolCase c{{1, 1, 4, 4}, {2, 2}, {2, 2}, {}, {}, {}};
     const HostTensor x(DataType::kINT8, makeDims({1, 1, 4, 4})), y(DataType::kINT8, makeDims({1, 1, 2, 2}));
-    auto r = runCuda(cuda::runPooling, poolAttrs(c, PoolingType::kAVERAGE, true, 0.0f), {x}, {y}, stream);
-    ASSERT_FALSE(r.isOk());
-    EXPECT_NE(r.status().message().find("int8/uint8 for max pooling only"), std::string::npos)
-        << r.status().message();
+    expectRefused(
+        runWithoutMemory(cuda::runPooling, poolAttrs(c, PoolingType::kAVERAGE, true, 0.0f), {x}, {y}),
+        ErrorCode::kINVALID_ARGUMENT, {"int8/uint8 for max pooling only"});
+    const PoolCase bad{{1, 1, 4, 4}, {2, 2, 2}, {}, {}, {}, {}};
+    const HostTensor xf(DataType::kFLOAT, makeDims({1, 1, 4, 4})),
+        yf(DataType::kFLOAT, makeDims({1, 1, 2, 2}));
+    expectRefused(
+        runWithoutMemory(cuda::runPooling, poolAttrs(bad, PoolingType::kMAX, true, 0.0f), {xf}, {yf}),
+        ErrorCode::kINVALID_ARGUMENT, {"windowSize [2,2,2]", "one entry per spatial dim"});
 }
 
 }  // namespace

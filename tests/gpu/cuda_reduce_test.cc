@@ -158,7 +158,7 @@ TEST_F(CudaReduceTest, RunTimeAxesNoopAndEmptyList) {
     checkReduce(stream, ReduceOperation::kL1, DataType::kFLOAT, shape, 0b001, false, ++seed, axes({2}));
 }
 
-TEST_F(CudaReduceTest, EmptyReductionsGiveIdentitiesAndIntegerMeanOfNothingFails) {
+TEST_F(CudaReduceTest, EmptyReductionsGiveIdentities) {
     const Dims shape = makeDims({3, 0, 5});
     uint64_t seed = 800;
     for (ReduceOperation op : kAllOps)
@@ -168,14 +168,6 @@ TEST_F(CudaReduceTest, EmptyReductionsGiveIdentitiesAndIntegerMeanOfNothingFails
         }
     // No outputs at all: nothing to launch, nothing written.
     checkReduce(stream, ReduceOperation::kSUM, DataType::kFLOAT, makeDims({0, 4}), 0b10, false, ++seed);
-    // An integer mean over nothing divides by zero: refused with the shape named (the reference says the
-    // same; inference only sees it when the extent is known at build time).
-    const HostTensor x(DataType::kINT32, shape);
-    const HostTensor y(DataType::kINT32, makeDims({3, 1, 5}));
-    auto r = runCuda(cuda::runReduce, reduceAttrs(ReduceOperation::kAVG, 0b010, true), {x}, {y}, stream);
-    ASSERT_FALSE(r.isOk());
-    EXPECT_NE(r.status().message().find("non-empty reduction"), std::string::npos) << r.status().message();
-    EXPECT_NE(r.status().message().find("[3,0,5]"), std::string::npos) << r.status().message();
 }
 
 TEST_F(CudaReduceTest, NaNAndInfinities) {
@@ -352,17 +344,56 @@ TEST_F(CudaReduceTest, TopKInt64KeysBeyondDoublePrecisionAndAllEqual) {
         }
 }
 
-TEST_F(CudaReduceTest, TopKRefusesKBeyondTheKernelLimit) {
+// ---- Checks made before anything is enqueued: these run without a device too ---------------------------
+
+TEST(CudaReduceChecks, IntegerMeanOfNothingIsRefused) {
+    // An integer mean over nothing divides by zero: refused with the shape named (as the reference does;
+    // inference only sees it when the extent is known at build time).
+    const HostTensor x(DataType::kINT32, makeDims({3, 0, 5})), y(DataType::kINT32, makeDims({3, 1, 5}));
+    expectRefused(
+        runWithoutMemory(cuda::runReduce, reduceAttrs(ReduceOperation::kAVG, 0b010, true), {x}, {y}),
+        ErrorCode::kINVALID_ARGUMENT, {"non-empty reduction", "[3,0,5]"});
+}
+
+TEST(CudaReduceChecks, RunTimeAxesAreValidated) {
+    const HostTensor x(DataType::kFLOAT, makeDims({4, 3, 5})), y(DataType::kFLOAT, makeDims({4}));
+    const auto axes = [](std::vector<int64_t> v) {
+        return HostTensor::fromVector(DataType::kINT64, makeDims({static_cast<int64_t>(v.size())}), v);
+    };
+    const ir::ReduceAttrs a = reduceAttrs(ReduceOperation::kSUM, 0, false);
+    expectRefused(runWithoutMemory(cuda::runReduce, a, {x, axes({1, -2})}, {y}), ErrorCode::kINVALID_ARGUMENT,
+                  {"axis 1", "more than once"});
+    expectRefused(runWithoutMemory(cuda::runReduce, a, {x, axes({3})}, {y}), ErrorCode::kINVALID_ARGUMENT,
+                  {"axis 3", "-3..2"});
+    // The output must hold what the mask leaves.
+    expectRefused(runWithoutMemory(cuda::runReduce, a, {x, axes({0})}, {y}), ErrorCode::kINTERNAL_ERROR,
+                  {"gives 15"});
+}
+
+TEST(CudaReduceChecks, SoftMaxNeedsExactlyOneAxis) {
+    ir::SoftMaxAttrs a;
+    a.axes = 0b011;
+    const HostTensor x(DataType::kFLOAT, makeDims({2, 3}));
+    expectRefused(runWithoutMemory(cuda::runSoftMax, a, {x}, {x}), ErrorCode::kINVALID_ARGUMENT,
+                  {"exactly one axis", "[2,3]"});
+    a.axes = 0b100;
+    expectRefused(runWithoutMemory(cuda::runSoftMax, a, {x}, {x}), ErrorCode::kINVALID_ARGUMENT,
+                  {"axes mask 4"});
+}
+
+TEST(CudaReduceChecks, TopKRefusesKBeyondTheKernelLimitOrTheExtent) {
     ir::TopKAttrs a;
     a.axes = 0b10;
     a.k = 5000;
     const HostTensor x(DataType::kFLOAT, makeDims({1, 6000}));
     const HostTensor v(DataType::kFLOAT, makeDims({1, 5000})), i(DataType::kINT32, makeDims({1, 5000}));
-    auto r = runCuda(cuda::runTopK, a, {x}, {v, i}, stream);
-    ASSERT_FALSE(r.isOk());
-    EXPECT_EQ(r.status().code(), ErrorCode::kUNSUPPORTED_STATE);
-    EXPECT_NE(r.status().message().find("k = 5000"), std::string::npos) << r.status().message();
-    EXPECT_NE(r.status().message().find("4096"), std::string::npos) << r.status().message();
+    expectRefused(runWithoutMemory(cuda::runTopK, a, {x}, {v, i}), ErrorCode::kUNSUPPORTED_STATE,
+                  {"k = 5000", "4096"});
+    // k from input 1 (host values) beyond the extent.
+    a.k = 1;
+    const HostTensor k = HostTensor::fromVector(DataType::kINT64, makeDims({1}), std::vector<int64_t>{6001});
+    expectRefused(runWithoutMemory(cuda::runTopK, a, {x, k}, {v, i}), ErrorCode::kINVALID_ARGUMENT,
+                  {"k = 6001", "[1, 6000]"});
 }
 
 }  // namespace

@@ -111,6 +111,28 @@ StatusOr<std::vector<HostTensor>> runCuda(Status (*fn)(const Attrs&, const cuda:
     return results;
 }
 
+/// Calls `fn` with the inputs' host buffers and no output memory: for the checks that must refuse before
+/// anything is enqueued, so these tests run without a device. (Host buffers keep present inputs present
+/// and give shape-input slots their values; a kernel that got past its checks would fail on them.)
+template <class Attrs>
+Status runWithoutMemory(Status (*fn)(const Attrs&, const cuda::KernelContext&), const Attrs& attrs,
+                        const std::vector<HostTensor>& inputs, const std::vector<HostTensor>& outputs) {
+    std::vector<TensorRef> in, out;
+    for (const HostTensor& h : inputs) in.push_back(h.ref());
+    for (const HostTensor& h : outputs) out.push_back(TensorRef{h.type, h.shape, nullptr});
+    cuda::KernelContext ctx;
+    ctx.inputs = in;
+    ctx.outputs = out;
+    return fn(attrs, ctx);
+}
+
+/// Expects `s` to fail with `code` and a message holding every one of `parts`.
+inline void expectRefused(const Status& s, ErrorCode code, const std::vector<std::string>& parts) {
+    ASSERT_FALSE(s.isOk());
+    EXPECT_EQ(s.code(), code) << s.message();
+    for (const std::string& p : parts) EXPECT_NE(s.message().find(p), std::string::npos) << s.message();
+}
+
 /// One unit in the last place of output type `t` at the value `want`: results rounded once from slightly
 /// different float / double values may land one ulp apart. Relative for normal numbers; near zero the
 /// spacing of the type's subnormals (half's is 2^-24, large next to tiny softmax probabilities).
