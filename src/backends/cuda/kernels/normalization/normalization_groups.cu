@@ -73,9 +73,10 @@ __device__ __forceinline__ void normalizeGroup(const T* __restrict__ x, T* __res
 }
 
 template <typename T>
-__global__ void normalizationKernel(const T* __restrict__ x, T* __restrict__ y, ValueType scaleType,
-                                    const void* scale, ValueType biasType, const void* bias, NormGeometry g,
-                                    float epsilon, bool warpPerGroup) {
+__global__ void __launch_bounds__(512)
+    normalizationKernel(const T* __restrict__ x, T* __restrict__ y, ValueType scaleType, const void* scale,
+                        ValueType biasType, const void* bias, NormGeometry g, float epsilon,
+                        bool warpPerGroup) {
     __shared__ float scratch[32];
     if (warpPerGroup) {
         const int64_t warpsPerBlock = blockDim.x >> 5;

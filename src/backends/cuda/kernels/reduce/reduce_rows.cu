@@ -14,8 +14,9 @@ constexpr int64_t kWarpRowLimit = 1024;
 constexpr int kWarpRowBlock = 256;
 
 template <class P>
-__global__ void reduceRowsKernel(const typename P::T* __restrict__ x, typename P::T* __restrict__ y,
-                                 int64_t rows, int64_t count, ReduceOperation op, bool warpPerRow) {
+__global__ void __launch_bounds__(1024)
+    reduceRowsKernel(const typename P::T* __restrict__ x, typename P::T* __restrict__ y, int64_t rows,
+                     int64_t count, ReduceOperation op, bool warpPerRow) {
     using State = typename P::State;
     __shared__ State scratch[32];
     const auto combine = [op](State a, State b) { return P::combine(a, b, op); };

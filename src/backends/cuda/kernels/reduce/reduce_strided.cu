@@ -23,8 +23,9 @@ __device__ __forceinline__ int64_t offsetOf(int64_t pos, int32_t n, const int64_
 }
 
 template <class P>
-__global__ void reduceStridedKernel(const typename P::T* __restrict__ x, typename P::T* __restrict__ y,
-                                    ReduceGeometry g, ReduceOperation op) {
+__global__ void __launch_bounds__(1024)
+    reduceStridedKernel(const typename P::T* __restrict__ x, typename P::T* __restrict__ y, ReduceGeometry g,
+                        ReduceOperation op) {
     using State = typename P::State;
     __shared__ State partial[32][33];  // [y][x]; the pad keeps the column walk below free of bank conflicts
     // The loop bound depends on blockIdx only, so every thread of the block reaches the barriers.

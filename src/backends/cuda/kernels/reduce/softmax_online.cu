@@ -33,8 +33,9 @@ __device__ __forceinline__ void writeLine(const T* __restrict__ x, T* __restrict
 }
 
 template <typename T>
-__global__ void softmaxRowsKernel(const T* __restrict__ x, T* __restrict__ y, int64_t rows, int64_t extent,
-                                  bool log, bool warpPerRow) {
+__global__ void __launch_bounds__(1024)
+    softmaxRowsKernel(const T* __restrict__ x, T* __restrict__ y, int64_t rows, int64_t extent, bool log,
+                      bool warpPerRow) {
     __shared__ Lse scratch[32];
     if (warpPerRow) {
         const int64_t warpsPerBlock = blockDim.x >> 5;

@@ -10,9 +10,10 @@ namespace kiln::cuda::rk {
 namespace {
 
 template <typename T>
-__global__ void topkBitonicKernel(const T* __restrict__ x, T* __restrict__ values, void* __restrict__ indices,
-                                  bool int64Indices, bool largest, int64_t k, int64_t outer, int64_t extent,
-                                  int64_t inner, int n2) {
+__global__ void __launch_bounds__(1024)
+    topkBitonicKernel(const T* __restrict__ x, T* __restrict__ values, void* __restrict__ indices,
+                      bool int64Indices, bool largest, int64_t k, int64_t outer, int64_t extent,
+                      int64_t inner, int n2) {
     extern __shared__ uint64_t sortKeys[];  // n2 keys, then n2 uint32 indices
     uint32_t* sortIdx = reinterpret_cast<uint32_t*>(sortKeys + n2);
     for (int64_t l = blockIdx.x; l < outer * inner; l += gridDim.x) {
