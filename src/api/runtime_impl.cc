@@ -1,5 +1,6 @@
 // IRuntime: verifies a plan, checks that it was built for a target this library can run, and creates
 // the engine.
+#include <memory>
 #include <new>
 
 #include "backends/device_info.h"
@@ -25,19 +26,20 @@ public:
             mReporter.report(planOr.status().withContext("deserializeCudaEngine"));
             return nullptr;
         }
-        const plan::PlanHeader& h = planOr->header;
-        if (h.target != "cpu") {
-            std::string here = "this Kiln has no CUDA backend yet";
-            backends::CudaDeviceInfo info;
-            if (backends::cudaDeviceInfo(0, &info))
-                here = "this machine's GPU 0 is sm_" + std::to_string(info.smMajor) + std::to_string(info.smMinor) + " (" + info.name +
-                       ") but this Kiln has no CUDA backend yet";
-            mReporter.error(ErrorCode::kINVALID_ARGUMENT, "deserializeCudaEngine: plan built for " + h.target + " (" + h.deviceName +
-                                                              "); " + here + ": rebuild the plan for target 'cpu'");
+        std::vector<uint8_t> bytes(static_cast<const uint8_t*>(blob), static_cast<const uint8_t*>(blob) + size);
+        std::unique_ptr<runtime::EngineImpl> engine(
+            new (std::nothrow) runtime::EngineImpl(std::move(planOr).value(), std::move(bytes), mReporter.logger()));
+        if (!engine) {
+            mReporter.error(ErrorCode::kFAILED_ALLOCATION, "deserializeCudaEngine: out of memory");
             return nullptr;
         }
-        std::vector<uint8_t> bytes(static_cast<const uint8_t*>(blob), static_cast<const uint8_t*>(blob) + size);
-        return new (std::nothrow) runtime::EngineImpl(std::move(planOr).value(), std::move(bytes), mReporter.logger());
+        // A GPU plan runs only on the architecture it was built for; its weights go to the device once.
+        Status st = engine->initDevice();
+        if (!st.isOk()) {
+            mReporter.report(st.withContext("deserializeCudaEngine"));
+            return nullptr;
+        }
+        return engine.release();
     }
     void setErrorRecorder(IErrorRecorder* recorder) noexcept override { mReporter.setRecorder(recorder); }
     IErrorRecorder* getErrorRecorder() const noexcept override { return mReporter.recorder(); }

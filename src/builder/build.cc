@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "backends/device_info.h"
+#include "builder/device_probe.h"
 #include "builder/precision.h"
 #include "kiln/types.h"
 
@@ -53,16 +54,15 @@ Status checkNetwork(const ir::Graph& g) {
 }  // namespace
 
 StatusOr<plan::Plan> buildPlan(const ir::Graph& network, const BuildOptions& options) {
+    backends::CudaDeviceInfo gpu;
     if (options.target.isCuda) {
         int32_t n = backends::cudaDeviceCount();
         if (!backends::cudaCompiledIn())
             return unsupported("target " + options.target.toString() +
                                ": this Kiln was built without CUDA; build for target 'cpu' or rebuild Kiln with nvcc available");
-        if (options.target.deviceIndex >= n)
+        if (options.target.deviceIndex >= n || !backends::cudaDeviceInfo(options.target.deviceIndex, &gpu))
             return invalidArgument("target " + options.target.toString() + ": this machine has " + std::to_string(n) +
                                    " CUDA device(s); use 'cpu' or an index below " + std::to_string(n));
-        return unsupported("target " + options.target.toString() +
-                           ": the CUDA backend (GPU kernels and tactics) is not implemented yet; build for target 'cpu'");
     }
     plan::Plan p;
     p.graph = network;
@@ -78,11 +78,22 @@ StatusOr<plan::Plan> buildPlan(const ir::Graph& network, const BuildOptions& opt
         if (p.graph.tensor(t).producer < 0)
             return internalError("output '" + p.graph.tensor(t).name + "' lost its producer during the build");
     }
-    // The CPU target has one tactic per op: the reference kernel.
-    p.tactics.assign(p.graph.nodes().size(), plan::NodeTactic{"reference", 0});
     p.header.kilnVersion = getKilnVersion();
-    p.header.target = "cpu";
-    p.header.deviceName = describeHostCpu();
+    if (!options.target.isCuda) {
+        // The CPU target has one tactic per op: the reference kernel.
+        p.tactics.assign(p.graph.nodes().size(), plan::NodeTactic{"reference", 0});
+        p.header.target = "cpu";
+        p.header.deviceName = describeHostCpu();
+        return p;
+    }
+    // GPU target: one CUDA tactic per op for now; the probe runs every node once on the device so that a
+    // missing kernel fails the build, not the first run.
+    p.tactics.assign(p.graph.nodes().size(), plan::NodeTactic{"cuda", 0});
+    p.header.target = "sm_" + std::to_string(gpu.smMajor) + std::to_string(gpu.smMinor);
+    p.header.deviceName = gpu.name;
+    p.header.cudaVersion = backends::cudaRuntimeVersion();
+    KILN_ASSIGN_OR_RETURN(ProbeResult probe, probeOnDevice(p, options.target.deviceIndex));
+    (void)probe;
     return p;
 }
 

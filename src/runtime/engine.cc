@@ -21,6 +21,7 @@ EngineImpl::EngineImpl(plan::Plan plan, std::vector<uint8_t> bytes, ILogger* log
         if (const auto* c = std::get_if<ir::ConstantAttrs>(&n.attrs); c && c->data)
             mWeightsSize += static_cast<int64_t>(c->data->size());
     mShapeInputs = findShapeInputs(mPlan);
+    mOnDevice = mPlan.header.target != "cpu";
     std::vector<Dims> shapes;
     bool allStatic = true;
     for (size_t k = 0; k < g.inputs().size(); ++k) {
@@ -32,6 +33,13 @@ EngineImpl::EngineImpl(plan::Plan plan, std::vector<uint8_t> bytes, ILogger* log
         auto r = resolveShapes(mPlan, shapes, {}, pool);
         mStaticArenaSize = r.isOk() ? (*r)->arenaSize : 0;
     }
+}
+
+Status EngineImpl::initDevice() {
+    if (!mOnDevice || mDeviceWeights) return Status::ok();
+    KILN_RETURN_IF_ERROR(checkPlanDevice(mPlan.header, 0));
+    KILN_ASSIGN_OR_RETURN(mDeviceWeights, DeviceWeights::upload(mPlan));
+    return Status::ok();
 }
 
 int32_t EngineImpl::ioIndex(const char* name) const {
@@ -67,8 +75,12 @@ DataType EngineImpl::getTensorDataType(const char* tensorName) const noexcept {
     return i < 0 ? DataType::kFLOAT : mPlan.graph.tensor(mIO[static_cast<size_t>(i)]).type;
 }
 
-TensorLocation EngineImpl::getTensorLocation(const char*) const noexcept {
-    // CPU plans: every tensor lives in (host) "device" memory.
+TensorLocation EngineImpl::getTensorLocation(const char* tensorName) const noexcept {
+    // CPU plans: every tensor lives in (host) "device" memory. GPU plans: shape-tensor inputs are read on
+    // the host when shapes are resolved, as in TensorRT; everything else is device memory.
+    const int32_t i = ioIndex(tensorName);
+    if (mOnDevice && i >= 0 && static_cast<size_t>(i) < mShapeInputs.size() && mShapeInputs[static_cast<size_t>(i)])
+        return TensorLocation::kHOST;
     return TensorLocation::kDEVICE;
 }
 
@@ -85,6 +97,8 @@ ContextImpl::ContextImpl(const EngineImpl& engine, ExecutionContextAllocationStr
     mAddresses.assign(n, nullptr);
     for (size_t i = 0; i < n; ++i) mInputShapes[i] = engine.plan().graph.tensor(engine.ioTensor(static_cast<int32_t>(i))).shape;
 }
+
+ContextImpl::~ContextImpl() = default;
 
 std::string ContextImpl::ioName(int32_t i) const { return mEngine.getIOTensorName(i); }
 
@@ -148,6 +162,14 @@ Status ContextImpl::ensureResolved() {
         values.push_back(mEngine.shapeInputs()[k] ? mShapeInputValues[k].data() : nullptr);
     }
     KILN_ASSIGN_OR_RETURN(mResolved, resolveShapes(mEngine.plan(), shapes, values, mPool));
+    ++mResolutions;
+    // A GPU context allocates its own activation memory here, when shapes are resolved, so that enqueue
+    // does not (it only does when resolution itself happens inside enqueue).
+    if (mEngine.onDevice()) {
+        KILN_RETURN_IF_ERROR(mDevice.prepare());
+        if (mStrategy != ExecutionContextAllocationStrategy::kUSER_MANAGED)
+            KILN_RETURN_IF_ERROR(mDevice.reserveArena(mResolved->arenaSize));
+    }
     return Status::ok();
 }
 
@@ -208,19 +230,60 @@ int64_t ContextImpl::getDeviceMemorySizeForCurrentShapes() const noexcept {
 }
 
 bool ContextImpl::enqueueV3(cudaStream_t stream) noexcept {
-    if (stream != nullptr)
+    if (!mEngine.onDevice() && stream != nullptr)
         return mReporter.error(ErrorCode::kINVALID_ARGUMENT, "enqueueV3: this is a CPU plan ('" + std::string(mEngine.getTarget()) +
                                                                  "'); it runs on the calling thread, so pass a null stream");
-    return mReporter.report(execute().withContext("enqueueV3"));
+    return mReporter.report(execute(stream).withContext("enqueueV3"));
 }
 
 bool ContextImpl::executeV2(void* const* bindings) noexcept {
     if (!bindings) return mReporter.error(ErrorCode::kINVALID_ARGUMENT, "executeV2: bindings is null");
     for (int32_t i = 0; i < mEngine.getNbIOTensors(); ++i) mAddresses[static_cast<size_t>(i)] = bindings[i];
-    return mReporter.report(execute().withContext("executeV2"));
+    if (!mEngine.onDevice()) return mReporter.report(execute(nullptr).withContext("executeV2"));
+    Status st = [&]() -> Status {
+        KILN_ASSIGN_OR_RETURN(cudaStream_t stream, mDevice.ownStream());
+        KILN_RETURN_IF_ERROR(execute(stream));
+        return DeviceRunner::synchronize(stream);
+    }();
+    return mReporter.report(st.withContext("executeV2"));
 }
 
-Status ContextImpl::execute() {
+StatusOr<void*> ContextImpl::arenaFor(int64_t bytes) {
+    if (bytes <= 0) return static_cast<void*>(nullptr);
+    if (mStrategy == ExecutionContextAllocationStrategy::kUSER_MANAGED) {
+        if (!mUserArena || mUserArenaSize < bytes)
+            return invalidState("this context needs " + std::to_string(bytes) +
+                                " bytes of activation memory for these shapes; setDeviceMemoryV2 gave " +
+                                std::to_string(mUserArena ? mUserArenaSize : 0));
+        return mUserArena;
+    }
+    if (mEngine.onDevice()) {
+        KILN_RETURN_IF_ERROR(mDevice.reserveArena(bytes));
+        return mDevice.ownArena();
+    }
+    if (static_cast<int64_t>(mOwnedArena.size()) < bytes) {
+        try {
+            mOwnedArena.resize(static_cast<size_t>(bytes));
+        } catch (const std::bad_alloc&) {
+            return allocationFailed("could not allocate " + std::to_string(bytes) + " bytes of activation memory");
+        }
+    }
+    return static_cast<void*>(mOwnedArena.data());
+}
+
+Status ContextImpl::executeOnDevice(cudaStream_t stream) {
+    const ResolvedShapes& r = *mResolved;
+    const ir::Graph& g = mEngine.plan().graph;
+    IoAddresses io;
+    io.byTensor.assign(g.tensors().size(), nullptr);
+    for (int32_t i = 0; i < mEngine.getNbIOTensors(); ++i)
+        io.byTensor[static_cast<size_t>(mEngine.ioTensor(i))] = mAddresses[static_cast<size_t>(i)];
+    KILN_ASSIGN_OR_RETURN(void* arena, arenaFor(r.arenaSize));
+    if (!mEngine.deviceWeights()) return internalError("GPU plan without device weights (initDevice was not called)");
+    return mDevice.enqueue(mEngine.plan(), *mEngine.deviceWeights(), r, mResolutions, io, arena, stream, mProfiler);
+}
+
+Status ContextImpl::execute(cudaStream_t stream) {
     const ir::Graph& g = mEngine.plan().graph;
     for (int32_t i = 0; i < mEngine.getNbIOTensors(); ++i) {
         if (mEngine.getTensorIOMode(mEngine.getIOTensorName(i)) == TensorIOMode::kINPUT && !isFullyKnown(mInputShapes[static_cast<size_t>(i)]))
@@ -238,24 +301,9 @@ Status ContextImpl::execute() {
         if (mAddresses[static_cast<size_t>(i)] == nullptr && volume(d.shape) > 0)
             return invalidState("no address for I/O tensor '" + ioName(i) + "'; call setTensorAddress first");
     }
-    uint8_t* arena = nullptr;
-    if (r.arenaSize > 0) {
-        if (mStrategy == ExecutionContextAllocationStrategy::kUSER_MANAGED) {
-            if (!mUserArena || mUserArenaSize < r.arenaSize)
-                return invalidState("this context needs " + std::to_string(r.arenaSize) + " bytes of activation memory for these shapes; setDeviceMemoryV2 gave " +
-                                    std::to_string(mUserArena ? mUserArenaSize : 0));
-            arena = static_cast<uint8_t*>(mUserArena);
-        } else {
-            if (static_cast<int64_t>(mOwnedArena.size()) < r.arenaSize) {
-                try {
-                    mOwnedArena.resize(static_cast<size_t>(r.arenaSize));
-                } catch (const std::bad_alloc&) {
-                    return allocationFailed("could not allocate " + std::to_string(r.arenaSize) + " bytes of activation memory");
-                }
-            }
-            arena = mOwnedArena.data();
-        }
-    }
+    if (mEngine.onDevice()) return executeOnDevice(stream);
+    KILN_ASSIGN_OR_RETURN(void* arenaMemory, arenaFor(r.arenaSize));
+    auto* arena = static_cast<uint8_t*>(arenaMemory);
     auto addressOf = [&](ir::TensorId t) -> void* {
         switch (r.storage[static_cast<size_t>(t)]) {
             case Storage::kIO: return mAddresses[static_cast<size_t>(ioOfTensor[static_cast<size_t>(t)])];

@@ -1,6 +1,7 @@
-// EngineImpl (ICudaEngine) and ContextImpl (IExecutionContext) for CPU plans. The engine owns the plan
-// (weights live once, in the plan's Constant nodes); each context owns its shapes, its activation arena
-// and a thread pool, so contexts run concurrently without sharing mutable state.
+// EngineImpl (ICudaEngine) and ContextImpl (IExecutionContext) for CPU and GPU plans. The engine owns the
+// plan (weights live once: in the plan's Constant nodes, and for a GPU plan in one device copy uploaded
+// by initDevice); each context owns its shapes, its activation arena and a thread pool (CPU) or device
+// state (GPU), so contexts run concurrently without sharing mutable state.
 #pragma once
 
 #include <memory>
@@ -13,6 +14,7 @@
 #include "ir/infer.h"
 #include "kiln/runtime.h"
 #include "plan/plan.h"
+#include "runtime/device_runner.h"
 #include "runtime/shape_resolver.h"
 
 namespace kiln::runtime {
@@ -39,6 +41,10 @@ public:
     const char* getName() const noexcept override { return "kiln-engine"; }
     const char* getTarget() const noexcept override { return mPlan.header.target.c_str(); }
 
+    /// GPU plans: checks the device and uploads the weights; call once before creating contexts.
+    Status initDevice();
+    bool onDevice() const { return mOnDevice; }
+    const DeviceWeights* deviceWeights() const { return mDeviceWeights.get(); }
     const plan::Plan& plan() const { return mPlan; }
     /// Index into mIO of a tensor name, or -1.
     int32_t ioIndex(const char* name) const;
@@ -56,11 +62,14 @@ private:
     int64_t mWeightsSize{0};
     std::vector<bool> mShapeInputs;
     ILogger* mLogger;
+    bool mOnDevice{false};  ///< a GPU plan (target "sm_XY")
+    std::unique_ptr<DeviceWeights> mDeviceWeights;
 };
 
 class ContextImpl final : public IExecutionContext {
 public:
     ContextImpl(const EngineImpl& engine, ExecutionContextAllocationStrategy strategy);
+    ~ContextImpl() override;
 
     const ICudaEngine& getEngine() const noexcept override { return mEngine; }
     void setName(const char* name) noexcept override { mName = name ? name : ""; }
@@ -81,7 +90,10 @@ public:
     IErrorRecorder* getErrorRecorder() const noexcept override { return mReporter.recorder(); }
 
 private:
-    Status execute();
+    Status execute(cudaStream_t stream);
+    Status executeOnDevice(cudaStream_t stream);
+    /// The activation memory for the current resolution: the user's (kUSER_MANAGED) or the context's own.
+    StatusOr<void*> arenaFor(int64_t bytes);
     Status ensureResolved();
     /// Compares shape-input values with those of the last resolution; drops it when they differ. Fails
     /// when a shape input has no address.
@@ -101,6 +113,8 @@ private:
     int64_t mUserArenaSize{0};
     IProfiler* mProfiler{nullptr};
     ThreadPool mPool;
+    uint64_t mResolutions{0};     // resolutions made so far; names the current one for the device mirror
+    DeviceRunner mDevice;         // GPU plans only
 };
 
 }  // namespace kiln::runtime

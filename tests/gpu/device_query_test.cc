@@ -1,5 +1,5 @@
-// GPU tests (ctest label `gpu`): what the CUDA side of Kiln does today — find the devices, describe
-// them, and refuse cuda:N builds with a message that says why. Without a GPU every test here is
+// GPU tests (ctest label `gpu`): device discovery — find the devices, describe them, and refuse a
+// cuda:N build for a device that does not exist with a message that says why. Without a GPU every test here is
 // reported as skipped, never as passed.
 #include <gtest/gtest.h>
 
@@ -37,19 +37,15 @@ TEST_F(GpuTest, DescribesEveryDevice) {
     EXPECT_GE(backends::cudaRuntimeVersion(), 12000);
 }
 
-TEST_F(GpuTest, CudaTargetIsRefusedWithAReason) {
+TEST_F(GpuTest, AMissingDeviceIndexIsRefusedWithAReason) {
     testing::TestLogger logger;
     std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
     std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
     ITensor* x = net->addInput("x", DataType::kFLOAT, Dims2(2, 3));
     net->markOutput(*net->addActivation(*x, ActivationType::kRELU)->getOutput(0));
     std::unique_ptr<IBuilderConfig> config(builder->createBuilderConfig());
-    ASSERT_TRUE(config->setTargetDevice("cuda:0"));
-    EXPECT_EQ(builder->buildSerializedNetwork(*net, *config), nullptr);
-    EXPECT_TRUE(logger.hasError("CUDA backend")) << logger.allErrors();
     const std::string pastLast = "cuda:" + std::to_string(backends::cudaDeviceCount());
     ASSERT_TRUE(config->setTargetDevice(pastLast.c_str()));
-    logger.clear();
     EXPECT_EQ(builder->buildSerializedNetwork(*net, *config), nullptr);
     EXPECT_TRUE(logger.hasError("CUDA device(s)")) << logger.allErrors();
 }

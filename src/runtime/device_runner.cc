@@ -1,0 +1,278 @@
+// DeviceWeights and DeviceRunner (see device_runner.h). The CUDA half is compiled only with KILN_HAS_CUDA;
+// without it the same entry points fail saying this Kiln has no CUDA backend.
+#include "runtime/device_runner.h"
+
+#include "backends/device_info.h"
+
+#if KILN_HAS_CUDA
+#include <cuda_runtime.h>
+
+#include "backends/cuda/cuda_status.h"
+#include "backends/cuda/kernel_context.h"
+#include "backends/cuda/library_handles.h"
+#endif
+
+namespace kiln::runtime {
+
+namespace {
+
+constexpr int64_t kAlign = 256;
+/// Scratch per context for library tactics (cuBLASLt heuristics, cuDNN algorithms, padding staging).
+/// The builder will size it per plan once tactics report their needs; kernels pick algorithms that fit.
+constexpr int64_t kWorkspaceBytes = int64_t(64) << 20;
+int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+
+}  // namespace
+
+Status checkPlanDevice(const plan::PlanHeader& header, int32_t device) {
+    const std::string built = "plan built for " + header.target + " (" + header.deviceName + ")";
+    if (!backends::cudaCompiledIn())
+        return unsupported(built + "; this Kiln was built without CUDA: rebuild the plan for target 'cpu' or use a "
+                                   "Kiln built with the CUDA toolkit");
+    backends::CudaDeviceInfo info;
+    if (!backends::cudaDeviceInfo(device, &info))
+        return unsupported(built + "; this machine has no CUDA device " + std::to_string(device) +
+                           " (" + std::to_string(backends::cudaDeviceCount()) +
+                           " found): run it on a machine with that GPU, or rebuild the plan for target 'cpu'");
+    const std::string here = "sm_" + std::to_string(info.smMajor) + std::to_string(info.smMinor);
+    if (here != header.target)
+        return unsupported(built + "; this GPU is " + here + " (" + info.name +
+                           "): rebuild the plan on this GPU (plans hold kernels and tactics chosen for one architecture)");
+    return Status::ok();
+}
+
+#if KILN_HAS_CUDA
+
+// ---- weights -----------------------------------------------------------------------------------------
+
+StatusOr<std::unique_ptr<DeviceWeights>> DeviceWeights::upload(const plan::Plan& plan) {
+    const ir::Graph& g = plan.graph;
+    std::unique_ptr<DeviceWeights> w(new DeviceWeights());
+    w->mOffset.assign(g.tensors().size(), -1);
+    int64_t total = 0;
+    for (const ir::Node& n : g.nodes())
+        if (const auto* c = std::get_if<ir::ConstantAttrs>(&n.attrs); c && c->data && !c->data->empty()) {
+            w->mOffset[static_cast<size_t>(n.outputs[0])] = total;
+            total = alignUp(total + static_cast<int64_t>(c->data->size()));
+        }
+    w->mBytes = total;
+    if (total == 0) return w;
+    KILN_RETURN_IF_ERROR(cuda::cudaStatus(cudaMalloc(&w->mBase, static_cast<size_t>(total)),
+                                          ("allocating " + std::to_string(total) + " bytes of device memory for the weights").c_str()));
+    for (const ir::Node& n : g.nodes())
+        if (const auto* c = std::get_if<ir::ConstantAttrs>(&n.attrs); c && c->data && !c->data->empty()) {
+            void* dst = static_cast<uint8_t*>(w->mBase) + w->mOffset[static_cast<size_t>(n.outputs[0])];
+            KILN_CUDA_RETURN_IF_ERROR(cudaMemcpy(dst, c->data->data(), c->data->size(), cudaMemcpyHostToDevice));
+        }
+    return w;
+}
+
+DeviceWeights::~DeviceWeights() {
+    if (mBase) cudaFree(mBase);
+}
+
+void* DeviceWeights::address(ir::TensorId t) const {
+    if (t < 0 || static_cast<size_t>(t) >= mOffset.size() || mOffset[static_cast<size_t>(t)] < 0) return nullptr;
+    return static_cast<uint8_t*>(mBase) + mOffset[static_cast<size_t>(t)];
+}
+
+// ---- runner ------------------------------------------------------------------------------------------
+
+DeviceRunner::~DeviceRunner() {
+    if (mStream) {
+        cudaStreamSynchronize(mStream);
+        cudaStreamDestroy(mStream);
+    }
+    if (mArena) cudaFree(mArena);
+    if (mMirror) cudaFree(mMirror);
+    if (mWorkspace) cudaFree(mWorkspace);
+}
+
+Status DeviceRunner::prepare() {
+    if (!mLibraries) {
+        KILN_ASSIGN_OR_RETURN(std::unique_ptr<cuda::LibraryHandles> libs, cuda::LibraryHandles::create());
+        mLibraries = std::shared_ptr<cuda::LibraryHandles>(std::move(libs));
+    }
+    if (!mWorkspace) {
+        KILN_RETURN_IF_ERROR(cuda::cudaStatus(cudaMalloc(&mWorkspace, static_cast<size_t>(kWorkspaceBytes)),
+                                              "allocating the context's library workspace"));
+        mWorkspaceBytes = kWorkspaceBytes;
+    }
+    return Status::ok();
+}
+
+StatusOr<cudaStream_t> DeviceRunner::ownStream() {
+    if (!mStream) KILN_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&mStream, cudaStreamNonBlocking));
+    return mStream;
+}
+
+Status DeviceRunner::synchronize(cudaStream_t stream) {
+    return cuda::cudaStatus(cudaStreamSynchronize(stream), "waiting for the run (cudaStreamSynchronize)");
+}
+
+Status DeviceRunner::reserveArena(int64_t bytes) {
+    if (bytes <= mArenaBytes) return Status::ok();
+    if (mArena) cudaFree(mArena);
+    mArena = nullptr;
+    mArenaBytes = 0;
+    KILN_RETURN_IF_ERROR(cuda::cudaStatus(cudaMalloc(&mArena, static_cast<size_t>(bytes)),
+                                          ("allocating " + std::to_string(bytes) + " bytes of activation memory").c_str()));
+    mArenaBytes = bytes;
+    return Status::ok();
+}
+
+Status DeviceRunner::mirrorHostValues(const plan::Plan& plan, const ResolvedShapes& r, cudaStream_t stream) {
+    const size_t nT = plan.graph.tensors().size();
+    mMirrorOffset.assign(nT, -1);
+    int64_t total = 0;
+    for (size_t t = 0; t < nT; ++t)
+        if (r.storage[t] == Storage::kHOST && r.hostValues[t]) {
+            mMirrorOffset[t] = total;
+            total = alignUp(total + r.hostValues[t]->ref().bytes());
+        }
+    if (total > mMirrorBytes) {
+        // Shapes changed: the first run after setInputShape may allocate, as TensorRT's does for
+        // data-dependent state; later runs with the same shapes never do.
+        if (mMirror) cudaFree(mMirror);
+        mMirror = nullptr;
+        mMirrorBytes = 0;
+        KILN_CUDA_RETURN_IF_ERROR(cudaMalloc(&mMirror, static_cast<size_t>(total)));
+        mMirrorBytes = total;
+    }
+    for (size_t t = 0; t < nT; ++t)
+        if (mMirrorOffset[t] >= 0) {
+            const TensorRef ref = r.hostValues[t]->ref();
+            if (ref.bytes() > 0)
+                KILN_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(static_cast<uint8_t*>(mMirror) + mMirrorOffset[t], ref.data,
+                                                          static_cast<size_t>(ref.bytes()), cudaMemcpyHostToDevice, stream));
+        }
+    return Status::ok();
+}
+
+Status DeviceRunner::enqueue(const plan::Plan& plan, const DeviceWeights& weights, const ResolvedShapes& r,
+                             uint64_t resolution, const IoAddresses& io, void* arena, cudaStream_t stream,
+                             IProfiler* profiler, std::vector<std::string>* unsupportedNodes) {
+    const ir::Graph& g = plan.graph;
+    KILN_RETURN_IF_ERROR(prepare());  // a no-op after the first run
+    const auto* libraries = static_cast<const cuda::LibraryHandles*>(mLibraries.get());
+    if (resolution != mMirrored) {
+        KILN_RETURN_IF_ERROR(mirrorHostValues(plan, r, stream));
+        mMirrored = resolution;
+    }
+    // Device address of a tensor; host values stay on the host for shape-input slots (the kernel
+    // contract), everything else is read from device memory.
+    auto deviceAddress = [&](ir::TensorId t) -> void* {
+        const auto i = static_cast<size_t>(t);
+        switch (r.storage[i]) {
+            case Storage::kIO: return io.byTensor[i];
+            case Storage::kARENA: return static_cast<uint8_t*>(arena) + r.arenaOffset[i];
+            case Storage::kHOST: return mMirrorOffset[i] >= 0 ? static_cast<uint8_t*>(mMirror) + mMirrorOffset[i] : nullptr;
+            case Storage::kWEIGHTS: return weights.address(t);
+            case Storage::kABSENT: return nullptr;
+        }
+        return nullptr;
+    };
+    auto hostAddress = [&](ir::TensorId t) -> void* {
+        const auto i = static_cast<size_t>(t);
+        return r.storage[i] == Storage::kIO ? io.byTensor[i] : const_cast<void*>(r.tensors[i].values);
+    };
+    std::vector<cudaEvent_t> events;
+    auto destroyEvents = [&] {
+        for (cudaEvent_t e : events) cudaEventDestroy(e);
+    };
+    std::vector<TensorRef> ins, outs;
+    std::vector<ir::NodeId> timed;
+    Status st = Status::ok();
+    for (ir::NodeId i = 0; i < static_cast<ir::NodeId>(g.nodes().size()) && st.isOk(); ++i) {
+        if (r.nodeDone[static_cast<size_t>(i)]) continue;
+        const ir::Node& n = g.node(i);
+        ins.clear();
+        outs.clear();
+        for (size_t k = 0; k < n.inputs.size(); ++k) {
+            ir::TensorId t = n.inputs[k];
+            if (t == ir::kNoTensor) {
+                TensorRef absent;
+                absent.shape.nbDims = -1;
+                ins.push_back(absent);
+                continue;
+            }
+            const auto& d = r.tensors[static_cast<size_t>(t)];
+            ins.push_back({d.type, d.shape, ir::isShapeInputSlot(n.kind(), k) ? hostAddress(t) : deviceAddress(t)});
+        }
+        for (ir::TensorId t : n.outputs) {
+            const auto& d = r.tensors[static_cast<size_t>(t)];
+            outs.push_back({d.type, d.shape, deviceAddress(t)});
+        }
+        if (profiler) {
+            cudaEvent_t e{};
+            st = cuda::cudaStatus(cudaEventCreate(&e), "cudaEventCreate");
+            if (!st.isOk()) break;
+            events.push_back(e);
+            cudaEventRecord(e, stream);
+            timed.push_back(i);
+        }
+        cuda::KernelContext kctx{ins, outs, stream, mWorkspace, mWorkspaceBytes, libraries};
+        st = cuda::runNode(n.attrs, kctx).withContext(g.describeNode(i));
+        if (unsupportedNodes && st.code() == ErrorCode::kUNSUPPORTED_STATE) {
+            unsupportedNodes->push_back(st.message());
+            st = Status::ok();
+            continue;
+        }
+        if (st.isOk()) st = cuda::cudaStatus(cudaGetLastError(), ("launching " + g.describeNode(i)).c_str());
+    }
+    // Outputs no step wrote: computed during resolution, constants, or inputs passed through.
+    for (ir::TensorId t : g.outputs()) {
+        if (!st.isOk()) break;
+        const auto i = static_cast<size_t>(t);
+        if (g.tensor(t).isInput || r.storage[i] == Storage::kIO) continue;
+        const auto& d = r.tensors[i];
+        const int64_t bytes = storageBytes(d.type, volume(d.shape));
+        void* src = deviceAddress(t);
+        void* dst = io.byTensor[i];
+        if (bytes > 0 && src && dst)
+            st = cuda::cudaStatus(cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), cudaMemcpyDeviceToDevice, stream),
+                                  "copying a constant or host-computed output");
+    }
+    if (profiler && st.isOk() && !events.empty()) {
+        cudaEvent_t end{};
+        st = cuda::cudaStatus(cudaEventCreate(&end), "cudaEventCreate");
+        if (st.isOk()) {
+            events.push_back(end);
+            cudaEventRecord(end, stream);
+            st = cuda::cudaStatus(cudaEventSynchronize(end), "waiting for the profiled run");
+        }
+        for (size_t k = 0; st.isOk() && k + 1 < events.size(); ++k) {
+            float ms = 0.f;
+            cudaEventElapsedTime(&ms, events[k], events[k + 1]);
+            profiler->reportLayerTime(g.node(timed[k]).name.c_str(), ms);
+        }
+    }
+    destroyEvents();
+    return st;
+}
+
+#else  // !KILN_HAS_CUDA
+
+namespace {
+Status noCuda() {
+    return unsupported("this Kiln was built without CUDA: GPU plans cannot run here; rebuild the plan for target 'cpu'");
+}
+}  // namespace
+
+StatusOr<std::unique_ptr<DeviceWeights>> DeviceWeights::upload(const plan::Plan&) { return noCuda(); }
+DeviceWeights::~DeviceWeights() = default;
+void* DeviceWeights::address(ir::TensorId) const { return nullptr; }
+DeviceRunner::~DeviceRunner() = default;
+StatusOr<cudaStream_t> DeviceRunner::ownStream() { return noCuda(); }
+Status DeviceRunner::synchronize(cudaStream_t) { return noCuda(); }
+Status DeviceRunner::reserveArena(int64_t) { return noCuda(); }
+Status DeviceRunner::prepare() { return noCuda(); }
+Status DeviceRunner::mirrorHostValues(const plan::Plan&, const ResolvedShapes&, cudaStream_t) { return noCuda(); }
+Status DeviceRunner::enqueue(const plan::Plan&, const DeviceWeights&, const ResolvedShapes&, uint64_t, const IoAddresses&,
+                             void*, cudaStream_t, IProfiler*, std::vector<std::string>*) {
+    return noCuda();
+}
+
+#endif
+
+}  // namespace kiln::runtime

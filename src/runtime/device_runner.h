@@ -1,0 +1,95 @@
+// Running a resolved plan on a CUDA device. DeviceWeights is the engine's one device copy of the plan's
+// constants, uploaded when the engine is created. DeviceRunner is a context's device state: its own
+// activation arena (unless the user gives one), a device mirror of the small tensors resolution computed
+// on the host, and the launch loop that enqueues every remaining node on the caller's stream through
+// cuda::runNode. Nothing in enqueue() synchronizes or allocates, except when shapes changed since the last
+// run (the mirror is re-uploaded with cudaMemcpyAsync on that stream) or a profiler asks for layer times.
+// Without CUDA compiled in, every entry point fails with a message saying so.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "kiln/runtime.h"
+#include "plan/plan.h"
+#include "runtime/shape_resolver.h"
+
+namespace kiln::runtime {
+
+/// The GPU a plan targets, from its header ("sm_90"): fails when this machine has no GPU, or when GPU
+/// `device` is another architecture, naming both sides and what to do.
+Status checkPlanDevice(const plan::PlanHeader& header, int32_t device);
+
+class DeviceWeights {
+public:
+    /// Copies every Constant node's bytes to device memory (one allocation, 256-byte aligned entries).
+    static StatusOr<std::unique_ptr<DeviceWeights>> upload(const plan::Plan& plan);
+    ~DeviceWeights();
+    DeviceWeights(const DeviceWeights&) = delete;
+    DeviceWeights& operator=(const DeviceWeights&) = delete;
+    /// Device address of constant tensor `t`, or null when it is not a constant with bytes.
+    void* address(ir::TensorId t) const;
+    int64_t bytes() const { return mBytes; }
+
+private:
+    DeviceWeights() = default;
+    void* mBase{nullptr};
+    int64_t mBytes{0};
+    std::vector<int64_t> mOffset;  ///< per tensor id, -1 when not a constant
+};
+
+/// Addresses of the network's I/O tensors for one run, by graph tensor id (device pointers, except
+/// shape-tensor inputs, whose values live on the host).
+struct IoAddresses {
+    std::vector<void*> byTensor;
+};
+
+class DeviceRunner {
+public:
+    DeviceRunner() = default;
+    ~DeviceRunner();
+    DeviceRunner(const DeviceRunner&) = delete;
+    DeviceRunner& operator=(const DeviceRunner&) = delete;
+
+    /// Makes the context's own arena at least `bytes` (allocation happens here, never in enqueue when the
+    /// shapes did not grow).
+    Status reserveArena(int64_t bytes);
+    /// Creates what every launch needs besides the arena: the library handles (cuBLASLt, cuDNN) and the
+    /// scratch workspace. Called when the context resolves shapes, so enqueue finds them ready.
+    Status prepare();
+    void* ownArena() const { return mArena; }
+
+    /// Enqueues the plan's nodes on `stream`. `arena` is the activation memory (own or the user's).
+    /// `resolved` is the context's current resolution and `resolution` its number (the context counts
+    /// its resolutions); when it changed since the last call the host values are mirrored to the device
+    /// first (asynchronously, on `stream`). With a profiler, each node is timed with CUDA events and the
+    /// stream is synchronized before the times are reported. With `unsupportedNodes` (the builder's probe),
+    /// a node without a CUDA kernel is listed there and the run goes on, so every such node is found.
+    Status enqueue(const plan::Plan& plan, const DeviceWeights& weights, const ResolvedShapes& resolved,
+                   uint64_t resolution, const IoAddresses& io, void* arena, cudaStream_t stream, IProfiler* profiler,
+                   std::vector<std::string>* unsupportedNodes = nullptr);
+
+    /// executeV2's stream: the runner's own, created on first use.
+    StatusOr<cudaStream_t> ownStream();
+    /// Waits for the work enqueued on `stream`.
+    static Status synchronize(cudaStream_t stream);
+
+private:
+    Status mirrorHostValues(const plan::Plan& plan, const ResolvedShapes& resolved, cudaStream_t stream);
+
+    void* mArena{nullptr};
+    int64_t mArenaBytes{0};
+    void* mMirror{nullptr};              ///< device copy of resolution's host values
+    int64_t mMirrorBytes{0};
+    std::vector<int64_t> mMirrorOffset;  ///< per tensor id, -1 when not mirrored
+    uint64_t mMirrored{0};  ///< the resolution number mirrored; 0: none
+    cudaStream_t mStream{nullptr};
+    std::shared_ptr<void> mLibraries;  ///< cuda::LibraryHandles, type-erased to keep CUDA headers out
+    void* mWorkspace{nullptr};
+    int64_t mWorkspaceBytes{0};
+};
+
+}  // namespace kiln::runtime
