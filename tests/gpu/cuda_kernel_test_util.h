@@ -22,6 +22,7 @@
 #include "backends/cuda/library_handles.h"
 #include "backends/device_info.h"
 #include "common/host_tensor.h"
+#include "common/storage_types.h"
 
 namespace kiln::gputest {
 
@@ -177,6 +178,8 @@ constexpr double kF32Unit = 1.0 / (1 << 24);
 /// (the ulp near zero).
 inline double typeEpsilon(DataType t) {
     switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+            break;
         case DataType::kHALF:
             return 1.0 / 1024;
         case DataType::kBF16:

@@ -20,6 +20,7 @@
 #include "backends/device_info.h"
 #include "common/host_tensor.h"
 #include "support/single_op.h"
+#include "common/storage_types.h"
 
 namespace kiln::testing {
 
@@ -139,6 +140,8 @@ inline void expectRefused(const Status& s, ErrorCode code, const std::vector<std
 inline double ulpAt(DataType t, double want) {
     double relative = 0.0, subnormal = 0.0;
     switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+            break;
         case DataType::kFLOAT:
             relative = 0x1p-23;
             subnormal = 0x1p-149;

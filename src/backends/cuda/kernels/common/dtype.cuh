@@ -18,6 +18,7 @@
 
 #include "backends/cuda/kernels/common/portable.cuh"
 #include "kiln/types.h"
+#include "common/storage_types.h"
 
 namespace kiln::cuda {
 
@@ -169,6 +170,8 @@ KILN_HD inline Scalar toScalar(S v) {
 
 KILN_HD inline Scalar loadScalar(DataType t, const void* p, int64_t i) {
     switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+            break;
         case DataType::kFLOAT:
             return toScalar(static_cast<const float*>(p)[i]);
         case DataType::kHALF:
@@ -204,6 +207,8 @@ KILN_HD inline int64_t saturatingToInt(float v, int64_t lo, int64_t hi) {
 /// Converts v to type t (the reference's Cast rules) and stores it as element i of p.
 KILN_HD inline void storeScalar(DataType t, void* p, int64_t i, const Scalar& v) {
     switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+            break;
         case DataType::kFLOAT:
             // A NaN leaves quiet, as the reference's detour through double leaves it (a float16 or bfloat16
             // signaling NaN widens to a signaling float NaN, which float -> double -> float quietens).

@@ -13,6 +13,7 @@
 #include "backends/cuda/cuda_status.h"
 #include "backends/cuda/kernels/common/dtype.cuh"
 #include "common/tensor_ref.h"
+#include "common/storage_types.h"
 
 namespace kiln::cuda {
 
@@ -42,6 +43,8 @@ inline Status launchStatus(const char* kernel) {
 template <class F>
 Status withFloatStorage(DataType t, const char* what, F&& f) {
     switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+            break;
         case DataType::kFLOAT:
             return f(float{});
         case DataType::kHALF:
@@ -65,6 +68,8 @@ Status withFloatStorage(DataType t, const char* what, F&& f) {
 template <class F>
 Status withIntStorage(DataType t, const char* what, F&& f) {
     switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+            break;
         case DataType::kINT8:
             return f(int8_t{});
         case DataType::kUINT8:
@@ -88,6 +93,8 @@ Status withIntStorage(DataType t, const char* what, F&& f) {
 template <class F>
 Status withAnyStorage(DataType t, F&& f) {
     switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+            break;
         case DataType::kFLOAT:
             return f(float{});
         case DataType::kHALF:

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "kiln/types.h"
+#include "common/storage_types.h"
 
 namespace kiln::cuda::rk {
 
@@ -14,6 +15,8 @@ enum class ValueType : int32_t { kF32, kF16, kBF16, kFP8, kI8, kU8, kBOOL, kI32,
 /// Maps a DataType to its ValueType; false when the kernels cannot hold it.
 inline bool toValueType(DataType t, ValueType* out) {
     switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+            break;
         case DataType::kFLOAT:
             *out = ValueType::kF32;
             return true;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "backends/cuda/cuda_status.h"
+#include "common/storage_types.h"
 
 namespace kiln::cuda::conv_cudnn {
 namespace {
@@ -15,6 +16,8 @@ constexpr uintptr_t kAlign = 256;
 
 StatusOr<convk::ScalarKind> kindOf(const char* op, const char* what, DataType t) {
     switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+            break;
         case DataType::kFLOAT:
             return convk::ScalarKind::kF32;
         case DataType::kHALF:

@@ -9,12 +9,15 @@
 #include "backends/cuda/cuda_status.h"
 #include "backends/cuda/kernels/common/reduce_host.h"
 #include "backends/cuda/kernels/fill/fill_launch.h"
+#include "common/storage_types.h"
 
 namespace kiln::cuda {
 namespace {
 
 bool isIntegralStorage(DataType t) {
     switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+            break;
         case DataType::kINT8:
         case DataType::kUINT8:
         case DataType::kINT32:

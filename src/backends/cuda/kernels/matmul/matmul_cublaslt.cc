@@ -17,6 +17,7 @@
 #include "backends/cuda/kernels/matmul/matmul_cublaslt_plan.h"
 #include "backends/cuda/library_handles.h"
 #include "backends/reference/matmul_geometry.h"
+#include "common/storage_types.h"
 
 namespace kiln::cuda {
 namespace {
@@ -47,6 +48,8 @@ using Preference = LtObject<cublasLtMatmulPreference_t, cublasLtMatmulPreference
 
 StatusOr<cudaDataType_t> cudaTypeOf(DataType t) {
     switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+            break;
         case DataType::kFLOAT:
             return CUDA_R_32F;
         case DataType::kHALF:
