@@ -24,8 +24,12 @@ nvidia_libs() {
 case "${1:---run}" in
   --build)
     scripts/setup.sh >/dev/null  # dependencies
+    launcher=()
+    if command -v ccache >/dev/null; then
+      launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CUDA_COMPILER_LAUNCHER=ccache)
+    fi
     cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKILN_CUDA_ARCHITECTURES=90 -DBLA_STATIC=ON \
-      -DCMAKE_EXE_LINKER_FLAGS="-static-libstdc++ -static-libgcc" >/dev/null
+      -DCMAKE_EXE_LINKER_FLAGS="-static-libstdc++ -static-libgcc" "${launcher[@]}" >/dev/null
     cmake --build "$BUILD_DIR" --target kiln_gpu_tests kiln_cli
     strip "$BUILD_DIR"/tests/kiln_gpu_tests "$BUILD_DIR"/tools/kiln/kiln
     du -sh "$BUILD_DIR"/tests/kiln_gpu_tests "$BUILD_DIR"/tools/kiln/kiln
