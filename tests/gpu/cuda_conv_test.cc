@@ -22,7 +22,7 @@ namespace {
 
 using gputest::ConvCase;
 using gputest::convCases;
-using gputest::CudaKernelTest;
+using gputest::CudaLibraryTest;
 using gputest::deconvCases;
 using gputest::dimsOf;
 using gputest::LaunchOptions;
@@ -70,19 +70,19 @@ void checkConv(const ConvCase& c, bool deconv, DataType t, uint64_t seed, Launch
     gputest::expectWithin(got[0], ref, tol, params);
 }
 
-TEST_F(CudaKernelTest, ConvolutionMatchesReference) {
+TEST_F(CudaLibraryTest, ConvolutionMatchesReference) {
     uint64_t seed = 100;
     for (DataType t : kFloatTypes)
         for (const ConvCase& c : convCases()) checkConv(c, /*deconv=*/false, t, seed += 3);
 }
 
-TEST_F(CudaKernelTest, DeconvolutionMatchesReference) {
+TEST_F(CudaLibraryTest, DeconvolutionMatchesReference) {
     uint64_t seed = 2000;
     for (DataType t : kFloatTypes)
         for (const ConvCase& c : deconvCases()) checkConv(c, /*deconv=*/true, t, seed += 3);
 }
 
-TEST_F(CudaKernelTest, ConvolutionWithoutWorkspaceUsesAZeroScratchAlgorithm) {
+TEST_F(CudaLibraryTest, ConvolutionWithoutWorkspaceUsesAZeroScratchAlgorithm) {
     LaunchOptions none;
     none.workspaceBytes = 0;
     uint64_t seed = 4000;
@@ -94,7 +94,7 @@ TEST_F(CudaKernelTest, ConvolutionWithoutWorkspaceUsesAZeroScratchAlgorithm) {
     }
 }
 
-TEST_F(CudaKernelTest, StagedPaddingNeedsWorkspace) {
+TEST_F(CudaLibraryTest, StagedPaddingNeedsWorkspace) {
     LaunchOptions none;
     none.workspaceBytes = 0;
     for (bool deconv : {false, true}) {

@@ -95,7 +95,7 @@ inline DeviceEnv* deviceEnv() {
 
 /// Fixture: skips without a device (never passes without running), fails when the device exists but
 /// the environment cannot be created.
-class CudaKernelTest : public ::testing::Test {
+class CudaLibraryTest : public ::testing::Test {
 protected:
     void SetUp() override {
         if (backends::cudaDeviceCount() == 0) GTEST_SKIP() << "no CUDA device on this machine";

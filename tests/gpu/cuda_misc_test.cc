@@ -20,7 +20,7 @@
 namespace kiln::testing {
 namespace {
 
-class CudaMiscTest : public CudaKernelTest {};
+class CudaMiscTest : public CudaReduceFamilyTest {};
 
 HostTensor ints64(const std::vector<int64_t>& v) {
     return HostTensor::fromVector(DataType::kINT64, makeDims({static_cast<int64_t>(v.size())}), v);

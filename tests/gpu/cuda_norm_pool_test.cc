@@ -18,7 +18,7 @@
 namespace kiln::testing {
 namespace {
 
-class CudaNormPoolTest : public CudaKernelTest {};
+class CudaNormPoolTest : public CudaReduceFamilyTest {};
 
 // ---- Normalization -----------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@
 namespace kiln::testing {
 namespace {
 
-class CudaReduceTest : public CudaKernelTest {};
+class CudaReduceTest : public CudaReduceFamilyTest {};
 
 constexpr ReduceOperation kAllOps[] = {
     ReduceOperation::kSUM, ReduceOperation::kPROD,       ReduceOperation::kMAX,

@@ -25,7 +25,7 @@
 namespace kiln::testing {
 
 /// Skips (never passes) when there is no CUDA device.
-class CudaKernelTest : public ::testing::Test {
+class CudaReduceFamilyTest : public ::testing::Test {
 protected:
     void SetUp() override {
         if (!backends::cudaCompiledIn()) GTEST_SKIP() << "Kiln was built without CUDA";

@@ -72,7 +72,7 @@ KILN_HD inline uint16_t floatToBf16Bits(float f) {
 }
 
 KILN_HD inline uint8_t floatToFp8Bits(float f) {
-    if (f != f) return 0x7f;  // NaN
+    if (f != f) return (floatToBits(f) >> 24 & 0x80u) | 0x7fu;  // NaN keeps its sign, as the reference's codec
     return static_cast<uint8_t>(__nv_cvt_float_to_fp8(f, __NV_SATFINITE, __NV_E4M3));
 }
 
