@@ -104,6 +104,13 @@ def calibrate_batchnorm(model, name, size):
     deep CNNs toward 0 (torchvision's mobilenet_v2 ends near 1e-8, below float16's smallest subnormal), which
     no trained model does. As trained models have, BN statistics are estimated from data: a few batches of
     random images in training mode set them, so every precision sees activations of a realistic range."""
+    # torchvision zero-initializes some heads (ViT's classifier): with random weights the output would be
+    # identically zero and every comparison vacuous, so such layers get small random weights.
+    g0 = torch.Generator().manual_seed(3)
+    for m in model.modules():
+        if isinstance(m, torch.nn.Linear) and not m.weight.detach().any():
+            with torch.no_grad():
+                m.weight.copy_(torch.randn(m.weight.shape, generator=g0) * 0.02)
     bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
     if not bns:
         return

@@ -187,6 +187,19 @@ TEST(OnnxMisc, TriluCumSumScatter) {
     expectValues(r.outputs[5], x.shape, sel, 0, "ScatterElements axis 2, negative index");
 }
 
+TEST(OnnxMisc, CumSumOfABoolMaskCountsAsInt64) {
+    // torch exports cumsum over a bool mask (transformers' GPT-2 mask code); torch's result is int64 counts.
+    ModelBuilder m(17);
+    m.input("mask", DataType::kBOOL, {2, 4}).output("y");
+    m.initializer("axis", HostTensor::fromVector(DataType::kINT64, Dims{}, std::vector<int64_t>{1}));
+    m.node("CumSum", {"mask", "axis"}, {"y"});
+    HostTensor mask = HostTensor::fromVector(DataType::kBOOL, makeDims({2, 4}),
+                                             std::vector<uint8_t>{1, 0, 1, 1, 0, 0, 1, 0});
+    HostTensor y = runOne(m, {{"mask", mask}});
+    ASSERT_EQ(y.type, DataType::kINT64);
+    expectValues(y, makeDims({2, 4}), {1, 1, 2, 3, 0, 0, 1, 1}, 0, "CumSum of bool");
+}
+
 TEST(OnnxMisc, ScatterReductions) {
     // ScatterElements along axis 1 with a duplicate index (1 twice), and ScatterND whose tuples hit row
     // 1 twice; each reduction combines updates in index order with the element they land on.

@@ -35,6 +35,11 @@ Status importCumSum(ImportContext& ctx, const OnnxNode& node, std::vector<Value>
     KILN_ASSIGN_OR_RETURN(int64_t exclusive, node.attrs().getInt("exclusive", 0));
     KILN_ASSIGN_OR_RETURN(int64_t reverse, node.attrs().getInt("reverse", 0));
     KILN_ASSIGN_OR_RETURN(ITensor * x, inputTensor(ctx, node, inputs, 0));
+    // ONNX's CumSum has no bool type, but torch exports cumsum of a bool mask (transformers' GPT-2 mask code
+    // counts with it) and means torch's semantics: booleans count as int64.
+    if (x->getType() == DataType::kBOOL) {
+        KILN_ASSIGN_OR_RETURN(x, castTo(ctx, x, DataType::kINT64));
+    }
     KILN_ASSIGN_OR_RETURN(ITensor * axis, inputTensor(ctx, node, inputs, 1));
     ICumulativeLayer* c =
         ctx.net().addCumulative(*x, *axis, CumulativeOperation::kSUM, exclusive != 0, reverse != 0);
