@@ -74,12 +74,16 @@ def make_model(name):
 
 def _register_export_workarounds():
     """Exporter gaps of this torch/transformers pair, bridged with plain ONNX: transformers' mask code calls
-    torch.diff (no opset-17 symbolic): diff(x, dim) = x[1:] - x[:-1] along dim, for n = 1 without
-    prepend/append, the only form it uses."""
+    torch.diff (no opset-17 symbolic): diff(x, dim) = x[1:] - x[:-1] along dim after prepend/append are
+    concatenated, for n = 1, the form it uses."""
     from torch.onnx import symbolic_helper as sh
 
     def diff(g, x, n, dim, prepend, append):
         d = sh._get_const(dim, "i", "dim")
+        if not sh._is_none(prepend):
+            x = g.op("Concat", prepend, x, axis_i=d)
+        if not sh._is_none(append):
+            x = g.op("Concat", x, append, axis_i=d)
         const = lambda v: g.op("Constant", value_t=torch.tensor([v], dtype=torch.int64))
         hi = g.op("Slice", x, const(1), const(2 ** 62), const(d))
         lo = g.op("Slice", x, const(0), const(-1), const(d))
