@@ -100,8 +100,24 @@ public:
 };
 
 /// Loads plans.
+/// TensorRT's IGpuAllocator (the asynchronous form of TensorRT 10): where Kiln gets device memory for GPU
+/// plans — the engine's weights, each context's activation arena, library workspace and mirror of
+/// host-resolved values. Kiln allocates outside enqueue and passes a null stream (the memory is used on
+/// streams the context picks later). Return null when the memory cannot be had; Kiln reports it. Set it on
+/// the runtime before deserializing; it must outlive every engine and context made from that runtime.
+class IGpuAllocator {
+public:
+    /// `size` bytes aligned to at least `alignment` (a power of two), or null.
+    virtual void* allocateAsync(uint64_t size, uint64_t alignment, uint32_t flags, cudaStream_t stream) noexcept = 0;
+    /// Frees memory from allocateAsync; false when `memory` is not one of its allocations.
+    virtual bool deallocateAsync(void* memory, cudaStream_t stream) noexcept = 0;
+    virtual ~IGpuAllocator() = default;
+};
+
 class IRuntime {
 public:
+    /// Device memory for the engines this runtime makes from now on; null restores cudaMalloc/cudaFree.
+    virtual void setGpuAllocator(IGpuAllocator* allocator) noexcept = 0;
     /// Verifies and loads a plan; null (after reporting why) for a corrupt, truncated or foreign plan or
     /// one built for another target.
     virtual ICudaEngine* deserializeCudaEngine(void const* blob, std::size_t size) noexcept = 0;

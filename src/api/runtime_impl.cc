@@ -34,19 +34,21 @@ public:
             return nullptr;
         }
         // A GPU plan runs only on the architecture it was built for; its weights go to the device once.
-        Status st = engine->initDevice();
+        Status st = engine->initDevice(mAllocator);
         if (!st.isOk()) {
             mReporter.report(st.withContext("deserializeCudaEngine"));
             return nullptr;
         }
         return engine.release();
     }
+    void setGpuAllocator(IGpuAllocator* allocator) noexcept override { mAllocator = allocator; }
     void setErrorRecorder(IErrorRecorder* recorder) noexcept override { mReporter.setRecorder(recorder); }
     IErrorRecorder* getErrorRecorder() const noexcept override { return mReporter.recorder(); }
     ILogger* getLogger() const noexcept override { return mReporter.logger(); }
 
 private:
     Reporter mReporter;
+    IGpuAllocator* mAllocator{nullptr};
 };
 
 }  // namespace

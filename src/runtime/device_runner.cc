@@ -43,11 +43,37 @@ Status checkPlanDevice(const plan::PlanHeader& header, int32_t device) {
 
 #if KILN_HAS_CUDA
 
+namespace {
+
+/// Device memory from the user's allocator, or cudaMalloc; `what` names the use in the error.
+Status deviceAlloc(IGpuAllocator* allocator, void** p, int64_t bytes, const std::string& what) {
+    *p = nullptr;
+    if (allocator) {
+        *p = allocator->allocateAsync(static_cast<uint64_t>(bytes), static_cast<uint64_t>(kAlign), 0, nullptr);
+        if (!*p)
+            return allocationFailed("the IGpuAllocator returned no memory for " + what + " (" + std::to_string(bytes) +
+                                    " bytes)");
+        return Status::ok();
+    }
+    return cuda::cudaStatus(cudaMalloc(p, static_cast<size_t>(bytes)), ("allocating " + what).c_str());
+}
+
+void deviceFree(IGpuAllocator* allocator, void* p) {
+    if (!p) return;
+    if (allocator)
+        allocator->deallocateAsync(p, nullptr);
+    else
+        cudaFree(p);
+}
+
+}  // namespace
+
 // ---- weights -----------------------------------------------------------------------------------------
 
-StatusOr<std::unique_ptr<DeviceWeights>> DeviceWeights::upload(const plan::Plan& plan) {
+StatusOr<std::unique_ptr<DeviceWeights>> DeviceWeights::upload(const plan::Plan& plan, IGpuAllocator* allocator) {
     const ir::Graph& g = plan.graph;
     std::unique_ptr<DeviceWeights> w(new DeviceWeights());
+    w->mAllocator = allocator;
     w->mOffset.assign(g.tensors().size(), -1);
     int64_t total = 0;
     for (const ir::Node& n : g.nodes())
@@ -57,8 +83,7 @@ StatusOr<std::unique_ptr<DeviceWeights>> DeviceWeights::upload(const plan::Plan&
         }
     w->mBytes = total;
     if (total == 0) return w;
-    KILN_RETURN_IF_ERROR(cuda::cudaStatus(cudaMalloc(&w->mBase, static_cast<size_t>(total)),
-                                          ("allocating " + std::to_string(total) + " bytes of device memory for the weights").c_str()));
+    KILN_RETURN_IF_ERROR(deviceAlloc(allocator, &w->mBase, total, std::to_string(total) + " bytes of weights"));
     for (const ir::Node& n : g.nodes())
         if (const auto* c = std::get_if<ir::ConstantAttrs>(&n.attrs); c && c->data && !c->data->empty()) {
             void* dst = static_cast<uint8_t*>(w->mBase) + w->mOffset[static_cast<size_t>(n.outputs[0])];
@@ -68,7 +93,7 @@ StatusOr<std::unique_ptr<DeviceWeights>> DeviceWeights::upload(const plan::Plan&
 }
 
 DeviceWeights::~DeviceWeights() {
-    if (mBase) cudaFree(mBase);
+    deviceFree(mAllocator, mBase);
 }
 
 void* DeviceWeights::address(ir::TensorId t) const {
@@ -83,9 +108,9 @@ DeviceRunner::~DeviceRunner() {
         cudaStreamSynchronize(mStream);
         cudaStreamDestroy(mStream);
     }
-    if (mArena) cudaFree(mArena);
-    if (mMirror) cudaFree(mMirror);
-    if (mWorkspace) cudaFree(mWorkspace);
+    deviceFree(mAllocator, mArena);
+    deviceFree(mAllocator, mMirror);
+    deviceFree(mAllocator, mWorkspace);
 }
 
 Status DeviceRunner::prepare() {
@@ -94,8 +119,7 @@ Status DeviceRunner::prepare() {
         mLibraries = std::shared_ptr<cuda::LibraryHandles>(std::move(libs));
     }
     if (!mWorkspace) {
-        KILN_RETURN_IF_ERROR(cuda::cudaStatus(cudaMalloc(&mWorkspace, static_cast<size_t>(kWorkspaceBytes)),
-                                              "allocating the context's library workspace"));
+        KILN_RETURN_IF_ERROR(deviceAlloc(mAllocator, &mWorkspace, kWorkspaceBytes, "the context's library workspace"));
         mWorkspaceBytes = kWorkspaceBytes;
     }
     return Status::ok();
@@ -112,11 +136,10 @@ Status DeviceRunner::synchronize(cudaStream_t stream) {
 
 Status DeviceRunner::reserveArena(int64_t bytes) {
     if (bytes <= mArenaBytes) return Status::ok();
-    if (mArena) cudaFree(mArena);
+    deviceFree(mAllocator, mArena);
     mArena = nullptr;
     mArenaBytes = 0;
-    KILN_RETURN_IF_ERROR(cuda::cudaStatus(cudaMalloc(&mArena, static_cast<size_t>(bytes)),
-                                          ("allocating " + std::to_string(bytes) + " bytes of activation memory").c_str()));
+    KILN_RETURN_IF_ERROR(deviceAlloc(mAllocator, &mArena, bytes, std::to_string(bytes) + " bytes of activation memory"));
     mArenaBytes = bytes;
     return Status::ok();
 }
@@ -133,10 +156,10 @@ Status DeviceRunner::mirrorHostValues(const plan::Plan& plan, const ResolvedShap
     if (total > mMirrorBytes) {
         // Shapes changed: the first run after setInputShape may allocate, as TensorRT's does for
         // data-dependent state; later runs with the same shapes never do.
-        if (mMirror) cudaFree(mMirror);
+        deviceFree(mAllocator, mMirror);
         mMirror = nullptr;
         mMirrorBytes = 0;
-        KILN_CUDA_RETURN_IF_ERROR(cudaMalloc(&mMirror, static_cast<size_t>(total)));
+        KILN_RETURN_IF_ERROR(deviceAlloc(mAllocator, &mMirror, total, "the device copy of host-resolved values"));
         mMirrorBytes = total;
     }
     for (size_t t = 0; t < nT; ++t)
@@ -259,7 +282,7 @@ Status noCuda() {
 }
 }  // namespace
 
-StatusOr<std::unique_ptr<DeviceWeights>> DeviceWeights::upload(const plan::Plan&) { return noCuda(); }
+StatusOr<std::unique_ptr<DeviceWeights>> DeviceWeights::upload(const plan::Plan&, IGpuAllocator*) { return noCuda(); }
 DeviceWeights::~DeviceWeights() = default;
 void* DeviceWeights::address(ir::TensorId) const { return nullptr; }
 DeviceRunner::~DeviceRunner() = default;

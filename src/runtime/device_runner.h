@@ -25,8 +25,9 @@ Status checkPlanDevice(const plan::PlanHeader& header, int32_t device);
 
 class DeviceWeights {
 public:
-    /// Copies every Constant node's bytes to device memory (one allocation, 256-byte aligned entries).
-    static StatusOr<std::unique_ptr<DeviceWeights>> upload(const plan::Plan& plan);
+    /// Copies every Constant node's bytes to device memory (one allocation, 256-byte aligned entries) taken
+    /// from `allocator` (cudaMalloc when null).
+    static StatusOr<std::unique_ptr<DeviceWeights>> upload(const plan::Plan& plan, IGpuAllocator* allocator = nullptr);
     ~DeviceWeights();
     DeviceWeights(const DeviceWeights&) = delete;
     DeviceWeights& operator=(const DeviceWeights&) = delete;
@@ -36,6 +37,7 @@ public:
 
 private:
     DeviceWeights() = default;
+    IGpuAllocator* mAllocator{nullptr};
     void* mBase{nullptr};
     int64_t mBytes{0};
     std::vector<int64_t> mOffset;  ///< per tensor id, -1 when not a constant
@@ -49,7 +51,8 @@ struct IoAddresses {
 
 class DeviceRunner {
 public:
-    DeviceRunner() = default;
+    /// Device memory comes from `allocator` (cudaMalloc when null).
+    explicit DeviceRunner(IGpuAllocator* allocator = nullptr) : mAllocator(allocator) {}
     ~DeviceRunner();
     DeviceRunner(const DeviceRunner&) = delete;
     DeviceRunner& operator=(const DeviceRunner&) = delete;
@@ -80,6 +83,7 @@ public:
 private:
     Status mirrorHostValues(const plan::Plan& plan, const ResolvedShapes& resolved, cudaStream_t stream);
 
+    IGpuAllocator* mAllocator{nullptr};
     void* mArena{nullptr};
     int64_t mArenaBytes{0};
     void* mMirror{nullptr};              ///< device copy of resolution's host values

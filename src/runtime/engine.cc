@@ -35,10 +35,11 @@ EngineImpl::EngineImpl(plan::Plan plan, std::vector<uint8_t> bytes, ILogger* log
     }
 }
 
-Status EngineImpl::initDevice() {
+Status EngineImpl::initDevice(IGpuAllocator* allocator) {
     if (!mOnDevice || mDeviceWeights) return Status::ok();
+    mAllocator = allocator;
     KILN_RETURN_IF_ERROR(checkPlanDevice(mPlan.header, 0));
-    KILN_ASSIGN_OR_RETURN(mDeviceWeights, DeviceWeights::upload(mPlan));
+    KILN_ASSIGN_OR_RETURN(mDeviceWeights, DeviceWeights::upload(mPlan, allocator));
     return Status::ok();
 }
 
@@ -91,7 +92,7 @@ IExecutionContext* EngineImpl::createExecutionContext(ExecutionContextAllocation
 // ---- context ---------------------------------------------------------------------------------------
 
 ContextImpl::ContextImpl(const EngineImpl& engine, ExecutionContextAllocationStrategy strategy)
-    : mEngine(engine), mStrategy(strategy), mReporter(engine.logger()), mPool(0) {
+    : mEngine(engine), mStrategy(strategy), mReporter(engine.logger()), mPool(0), mDevice(engine.gpuAllocator()) {
     const auto n = static_cast<size_t>(engine.getNbIOTensors());
     mInputShapes.resize(n);
     mAddresses.assign(n, nullptr);

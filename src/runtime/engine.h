@@ -41,8 +41,10 @@ public:
     const char* getName() const noexcept override { return "kiln-engine"; }
     const char* getTarget() const noexcept override { return mPlan.header.target.c_str(); }
 
-    /// GPU plans: checks the device and uploads the weights; call once before creating contexts.
-    Status initDevice();
+    /// GPU plans: checks the device and uploads the weights with `allocator` (cudaMalloc when null), which
+    /// contexts use too; call once before creating contexts.
+    Status initDevice(IGpuAllocator* allocator = nullptr);
+    IGpuAllocator* gpuAllocator() const { return mAllocator; }
     bool onDevice() const { return mOnDevice; }
     const DeviceWeights* deviceWeights() const { return mDeviceWeights.get(); }
     const plan::Plan& plan() const { return mPlan; }
@@ -63,6 +65,7 @@ private:
     std::vector<bool> mShapeInputs;
     ILogger* mLogger;
     bool mOnDevice{false};  ///< a GPU plan (target "sm_XY")
+    IGpuAllocator* mAllocator{nullptr};
     std::unique_ptr<DeviceWeights> mDeviceWeights;
 };
 

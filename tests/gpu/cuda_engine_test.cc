@@ -33,6 +33,8 @@ protected:
 
 constexpr int64_t kN = 3, kH = 7, kW = 5;
 const std::vector<float> kBias = {0.5f, -1.f, 2.f, 0.f, -0.25f, 3.f, 1.5f};
+/// The network's only weights are the bias.
+const int64_t kWeightsBytes = static_cast<int64_t>(kBias.size() * sizeof(float));
 
 /// y = transpose(relu(x) + bias[1,7,1], (2,0,1)); z = x * x. Ops of the pointwise and movement families.
 void defineNetwork(INetworkDefinition& net) {
@@ -249,6 +251,68 @@ TEST_F(CudaEngineTest, EnqueueCanBeCapturedIntoACudaGraph) {
     cudaGraphExecDestroy(exec);
     cudaGraphDestroy(graph);
     cudaStreamDestroy(stream);
+}
+
+/// Counts what Kiln asks for; backs it with cudaMalloc, or refuses everything when `refuse`.
+class CountingAllocator final : public IGpuAllocator {
+public:
+    explicit CountingAllocator(bool refuse = false) : mRefuse(refuse) {}
+    void* allocateAsync(uint64_t size, uint64_t alignment, uint32_t, cudaStream_t) noexcept override {
+        ++calls;
+        lastAlignment = alignment;
+        if (mRefuse) return nullptr;
+        void* p = nullptr;
+        if (cudaMalloc(&p, size) != cudaSuccess) return nullptr;
+        ++live;
+        bytes += static_cast<int64_t>(size);
+        return p;
+    }
+    bool deallocateAsync(void* memory, cudaStream_t) noexcept override {
+        if (!memory || cudaFree(memory) != cudaSuccess) return false;
+        --live;
+        return true;
+    }
+    int calls{0};
+    int live{0};
+    int64_t bytes{0};
+    uint64_t lastAlignment{0};
+
+private:
+    bool mRefuse;
+};
+
+TEST_F(CudaEngineTest, EveryDeviceAllocationGoesThroughTheUsersAllocator) {
+    testing::TestLogger logger;
+    auto plan = buildPlan("cuda:0", logger);
+    ASSERT_NE(plan, nullptr) << logger.allErrors();
+    CountingAllocator allocator;
+    const std::vector<float> x = randomInput(31);
+    {
+        std::unique_ptr<IRuntime> runtime(createInferRuntime(logger));
+        runtime->setGpuAllocator(&allocator);
+        std::unique_ptr<ICudaEngine> engine(runtime->deserializeCudaEngine(plan->data(), plan->size()));
+        ASSERT_NE(engine, nullptr) << logger.allErrors();
+        EXPECT_GE(allocator.live, 1) << "the weights";
+        std::unique_ptr<IExecutionContext> ctx(engine->createExecutionContext());
+        DeviceIo io;
+        ASSERT_EQ(cudaMemcpy(io.x, x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
+        io.bind(*ctx);
+        ASSERT_TRUE(ctx->enqueueV3(nullptr)) << logger.allErrors();
+        ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+        expectSame(io.fetch(), runOnCpu(x), "with the user's allocator");
+        // Weights, arena, workspace and the mirror of host-resolved values.
+        EXPECT_GE(allocator.calls, 3);
+        EXPECT_GE(allocator.bytes, kWeightsBytes);
+        EXPECT_GE(allocator.lastAlignment, 256u);
+    }
+    EXPECT_EQ(allocator.live, 0) << "everything allocated was given back when the engine and context went away";
+
+    CountingAllocator refusing(true);
+    std::unique_ptr<IRuntime> runtime(createInferRuntime(logger));
+    runtime->setGpuAllocator(&refusing);
+    logger.clear();
+    EXPECT_EQ(runtime->deserializeCudaEngine(plan->data(), plan->size()), nullptr);
+    EXPECT_TRUE(logger.hasError("IGpuAllocator returned no memory")) << logger.allErrors();
 }
 
 TEST_F(CudaEngineTest, APlanForAnotherArchitectureIsRefusedNamingBothSides) {
