@@ -11,24 +11,6 @@ namespace kiln::builder {
 
 namespace {
 
-/// Tensors whose values decide shapes: they feed a shape-input slot, directly or through other nodes.
-std::vector<bool> shapeValueTensors(const ir::Graph& g) {
-    std::vector<bool> needed(g.tensors().size(), false);
-    for (const ir::Node& n : g.nodes())
-        for (size_t k = 0; k < n.inputs.size(); ++k)
-            if (n.inputs[k] != ir::kNoTensor && ir::isShapeInputSlot(n.kind(), k))
-                needed[static_cast<size_t>(n.inputs[k])] = true;
-    for (auto i = static_cast<ir::NodeId>(g.nodes().size()) - 1; i >= 0; --i) {
-        const ir::Node& n = g.node(i);
-        bool any = false;
-        for (ir::TensorId t : n.outputs) any = any || needed[static_cast<size_t>(t)];
-        if (!any || n.kind() == ir::OpKind::kShape) continue;
-        for (ir::TensorId t : n.inputs)
-            if (t != ir::kNoTensor) needed[static_cast<size_t>(t)] = true;
-    }
-    return needed;
-}
-
 std::vector<uint8_t> convertFloats(const std::vector<uint8_t>& data, DataType type) {
     const size_t n = data.size() / sizeof(float);
     std::vector<uint8_t> out(n * sizeof(uint16_t));
@@ -56,7 +38,7 @@ std::string freshName(const ir::Graph& g, const std::string& base) {
 Status reducePrecision(ir::Graph& g, DataType type) {
     if (type != DataType::kHALF && type != DataType::kBF16)
         return invalidArgument(std::string("reduced precision must be float16 or bfloat16, got ") + dataTypeName(type));
-    const std::vector<bool> keep = shapeValueTensors(g);
+    const std::vector<bool> keep = ir::shapeValueTensors(g);
     const char* suffix = type == DataType::kHALF ? "_fp16" : "_bf16";
     std::vector<bool> isQuantScale(g.tensors().size(), false);
     for (const ir::Node& n : g.nodes())

@@ -11,6 +11,7 @@
 
 #include "common/dims.h"
 #include "common/float_types.h"
+#include "common/storage_types.h"
 #include "kiln/types.h"
 
 namespace kiln {
@@ -81,19 +82,37 @@ inline bool isIntegerType(DataType t) {
     return false;
 }
 
-/// Types Kiln stores and converts but does not compute with (see DataType in kiln/types.h): only Cast,
-/// Identity, Constant, Quantize (output), Dequantize (input) and network I/O take them.
-inline bool isStorageOnlyType(DataType t) {
+/// Whether `t` is one of DataType's declared values (a plan or a caller may hold any int32).
+inline bool isValidDataType(DataType t) {
     switch (t) {
+        case DataType::kFLOAT:
+        case DataType::kHALF:
+        case DataType::kINT8:
+        case DataType::kINT32:
+        case DataType::kBOOL:
+        case DataType::kUINT8:
+        case DataType::kFP8:
+        case DataType::kBF16:
+        case DataType::kINT64:
         case DataType::kINT4:
-        case DataType::kUINT4:
-        case DataType::kINT2:
-        case DataType::kUINT2:
         case DataType::kFP4:
         case DataType::kE8M0:
         case DataType::kFP8_E5M2:
         case DataType::kFP8_E4M3FNUZ:
         case DataType::kFP8_E5M2FNUZ:
+        case DataType::kUINT4:
+        case DataType::kINT2:
+        case DataType::kUINT2:
+            return true;
+    }
+    return false;
+}
+
+/// Types Kiln stores and converts but does not compute with (see DataType in kiln/types.h): only Cast,
+/// Identity, Constant, Quantize (output), Dequantize (input) and network I/O take them.
+inline bool isStorageOnlyType(DataType t) {
+    switch (t) {
+        KILN_STORAGE_ONLY_TYPE_CASES:
             return true;
         case DataType::kFLOAT:
         case DataType::kHALF:

@@ -195,6 +195,24 @@ Status Graph::inferNodeShapes(NodeId i) {
     return Status::ok();
 }
 
+std::vector<bool> shapeValueTensors(const Graph& g) {
+    std::vector<bool> needed(g.tensors().size(), false);
+    for (const Node& n : g.nodes())
+        for (size_t k = 0; k < n.inputs.size(); ++k)
+            if (n.inputs[k] != kNoTensor && isShapeInputSlot(n.kind(), k)) needed[static_cast<size_t>(n.inputs[k])] = true;
+    // Walk backwards: a node producing a needed tensor needs all of its inputs' values too, except a
+    // Shape node, which needs only its input's shape.
+    for (auto i = static_cast<NodeId>(g.nodes().size()) - 1; i >= 0; --i) {
+        const Node& n = g.node(i);
+        bool any = false;
+        for (TensorId t : n.outputs) any = any || needed[static_cast<size_t>(t)];
+        if (!any || n.kind() == OpKind::kShape) continue;
+        for (TensorId t : n.inputs)
+            if (t != kNoTensor) needed[static_cast<size_t>(t)] = true;
+    }
+    return needed;
+}
+
 void Graph::removeDeadNodes() {
     std::vector<bool> live(mNodes.size(), false);
     std::vector<TensorId> stack(mOutputs.begin(), mOutputs.end());

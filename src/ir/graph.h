@@ -83,6 +83,11 @@ private:
     std::vector<TensorId> mOutputs;
 };
 
+/// Per tensor id: whether its values decide shapes, i.e. it feeds a shape-input slot (isShapeInputSlot)
+/// directly or through other nodes (a Shape node passes on only its input's shape, not its values). The
+/// runtime reads such graph inputs on the host; reduced precision keeps such tensors float32.
+std::vector<bool> shapeValueTensors(const Graph& graph);
+
 /// Textual dump, one line per tensor declaration and per node, e.g.
 ///   %conv1_out0: float32[1,8,30,30] = Convolution(%x, %w, %b) {nb_output_maps=8, kernel_size=[3,3], ...}
 std::string dumpGraph(const Graph& graph);

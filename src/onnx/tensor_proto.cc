@@ -18,6 +18,16 @@ std::string tensorLabel(const TensorProto& t) {
     return "tensor '" + t.name() + "'";
 }
 
+/// Widens `count` little-endian integers of type T at `p` into `dst` of Kiln type `type`.
+template <class T>
+void widenIntegers(const uint8_t* p, int64_t count, DataType type, uint8_t* dst) {
+    for (int64_t i = 0; i < count; ++i) {
+        T v;
+        std::memcpy(&v, p + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
+        storeFromInt64(type, dst, i, static_cast<int64_t>(v));
+    }
+}
+
 /// Reads `count` elements of ONNX type `src` laid out little-endian at `p` into `dst` of Kiln type `type`.
 Status convertRaw(int32_t src, const uint8_t* p, int64_t count, DataType type, uint8_t* dst,
                   const std::string& what) {
@@ -53,25 +63,13 @@ Status convertRaw(int32_t src, const uint8_t* p, int64_t count, DataType type, u
             }
             return Status::ok();
         case TensorProto::INT16:
-            for (int64_t i = 0; i < count; ++i) {
-                int16_t v;
-                std::memcpy(&v, p + i * 2, 2);
-                storeFromInt64(type, dst, i, v);
-            }
+            widenIntegers<int16_t>(p, count, type, dst);
             return Status::ok();
         case TensorProto::UINT16:
-            for (int64_t i = 0; i < count; ++i) {
-                uint16_t v;
-                std::memcpy(&v, p + i * 2, 2);
-                storeFromInt64(type, dst, i, v);
-            }
+            widenIntegers<uint16_t>(p, count, type, dst);
             return Status::ok();
         case TensorProto::UINT32:
-            for (int64_t i = 0; i < count; ++i) {
-                uint32_t v;
-                std::memcpy(&v, p + i * 4, 4);
-                storeFromInt64(type, dst, i, v);
-            }
+            widenIntegers<uint32_t>(p, count, type, dst);
             return Status::ok();
         case TensorProto::UINT64:
             for (int64_t i = 0; i < count; ++i) {

@@ -1,31 +1,12 @@
 // Declared-value checks for the enums Attrs structs hold (see enum_values.h).
 #include "plan/enum_values.h"
 
+#include "common/tensor_ref.h"
+
 namespace kiln::plan {
 
 bool isDeclared(DataType v) {
-    switch (v) {
-        case DataType::kFLOAT:
-        case DataType::kHALF:
-        case DataType::kINT8:
-        case DataType::kINT32:
-        case DataType::kBOOL:
-        case DataType::kUINT8:
-        case DataType::kFP8:
-        case DataType::kBF16:
-        case DataType::kINT64:
-        case DataType::kINT4:
-        case DataType::kFP4:
-        case DataType::kE8M0:
-        case DataType::kFP8_E5M2:
-        case DataType::kFP8_E4M3FNUZ:
-        case DataType::kFP8_E5M2FNUZ:
-        case DataType::kUINT4:
-        case DataType::kINT2:
-        case DataType::kUINT2:
-            return true;
-    }
-    return false;
+    return isValidDataType(v);
 }
 const char* enumTypeName(DataType) {
     return "DataType";

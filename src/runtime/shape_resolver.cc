@@ -47,20 +47,7 @@ bool canBeShapeInput(const ir::Tensor& t) {
 
 std::vector<bool> findShapeInputs(const plan::Plan& plan) {
     const ir::Graph& g = plan.graph;
-    std::vector<bool> needed(g.tensors().size(), false);
-    // Walk backwards: a node producing a needed tensor needs all of its inputs' values too, except a
-    // Shape node, which needs only its input's shape.
-    for (const ir::Node& n : g.nodes())
-        for (size_t k = 0; k < n.inputs.size(); ++k)
-            if (n.inputs[k] != ir::kNoTensor && ir::isShapeInputSlot(n.kind(), k)) needed[static_cast<size_t>(n.inputs[k])] = true;
-    for (auto i = static_cast<ir::NodeId>(g.nodes().size()) - 1; i >= 0; --i) {
-        const ir::Node& n = g.node(i);
-        bool any = false;
-        for (ir::TensorId t : n.outputs) any = any || needed[static_cast<size_t>(t)];
-        if (!any || n.kind() == ir::OpKind::kShape) continue;
-        for (ir::TensorId t : n.inputs)
-            if (t != ir::kNoTensor) needed[static_cast<size_t>(t)] = true;
-    }
+    const std::vector<bool> needed = ir::shapeValueTensors(g);
     std::vector<bool> result;
     for (ir::TensorId t : g.inputs())
         result.push_back(needed[static_cast<size_t>(t)] && canBeShapeInput(g.tensor(t)));

@@ -16,31 +16,6 @@ constexpr const char* kFloatTypeList = "float32, float16, bfloat16 or float8_e4m
 constexpr const char* kNumericTypeList =
     "float32, float16, bfloat16, float8_e4m3, int8, uint8, int32 or int64";
 
-bool isValidDataType(DataType t) {
-    switch (t) {
-        case DataType::kFLOAT:
-        case DataType::kHALF:
-        case DataType::kINT8:
-        case DataType::kINT32:
-        case DataType::kBOOL:
-        case DataType::kUINT8:
-        case DataType::kFP8:
-        case DataType::kBF16:
-        case DataType::kINT64:
-        case DataType::kINT4:
-        case DataType::kFP4:
-        case DataType::kE8M0:
-        case DataType::kFP8_E5M2:
-        case DataType::kFP8_E4M3FNUZ:
-        case DataType::kFP8_E5M2FNUZ:
-        case DataType::kUINT4:
-        case DataType::kINT2:
-        case DataType::kUINT2:
-            return true;
-    }
-    return false;
-}
-
 // dataTypeName says "unknown" for a value outside the enum; the number helps whoever wrote it.
 std::string typeName(DataType t) {
     if (isValidDataType(t)) return dataTypeName(t);
