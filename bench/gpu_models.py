@@ -205,7 +205,7 @@ def bench_one(args, name, batch, work):
     model = model.cuda()
     with torch.no_grad():
         ref = model(*dev_inputs).float().cpu().numpy()
-    for prec in ("fp32", "fp16"):
+    for prec in args.precisions:
         plan = os.path.join(work, f"{name}_b{batch}_{prec}.plan")
         ok, out, secs = kiln_build(args.kiln, onnx_path, plan, prec == "fp16")
         row[f"{prec}_build_s"] = secs
@@ -219,6 +219,12 @@ def bench_one(args, name, batch, work):
             continue
         got = np.load(os.path.join(out_dir, out_names[0] + ".npy")).astype(np.float32)
         row[f"{prec}_ms"] = ms
+        if args.profile and prec == args.precisions[-1]:
+            cmd = [args.kiln, "run", plan, "-n", "1", "--print-values", "0", "--profile", str(args.profile)]
+            for n, p in input_files:
+                cmd += ["-i", f"{n}={p}"]
+            _, prof = run(cmd)
+            print(f"--- {name} batch {batch} {prec}\n" + prof[prof.find("profile:"):], flush=True)
         row[f"{prec}_rel_l2"] = rel_l2(got, ref)
         if name in CLASSIFIERS:
             row[f"{prec}_top1"] = f"{int((got.argmax(-1) == ref.argmax(-1)).sum())}/{ref.shape[0]}"
@@ -265,6 +271,10 @@ def main():
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--out", help="also write the table here")
+    ap.add_argument("--precisions", nargs="*", default=["fp32", "fp16"], choices=["fp32", "fp16"],
+                    help="Kiln plans to build and check (default both)")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="also print `kiln run --profile N` of the last precision's plan (time by op kind)")
     args = ap.parse_args()
     if not torch.cuda.is_available():
         sys.exit("gpu_models.py: torch sees no GPU")

@@ -8,10 +8,12 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "commands.h"
 #include "gpu_run.h"
 #include "kiln/kiln.h"
+#include "layer_profile.h"
 #include "logger.h"
 #include "npy.h"
 #include "plan_file.h"
@@ -186,6 +188,11 @@ CLI::App* addRunCommand(CLI::App& app, RunArgs& a) {
         ->capture_default_str();
     cmd->add_flag("--cuda-graph", a.cudaGraph,
                   "GPU plans: capture one enqueueV3 into a CUDA graph and time its replays");
+    cmd->add_option("--profile", a.profileRuns,
+                    "After the timed runs, run N more with per-layer timing and print the time by op kind "
+                    "and the slowest layers")
+        ->type_name("N")
+        ->check(CLI::Range(1, 10000).description(""));
     cmd->add_flag("-v,--verbose", a.verbose, "Print the library's info and verbose messages");
     cmd->footer(
         "Examples:\n"
@@ -342,13 +349,15 @@ int runRun(const RunArgs& a) {
                         dimsText(b.shape).c_str(), b.source.c_str());
 
     std::vector<double> ms;
+    std::unique_ptr<LayerProfile> profile;
+    if (a.profileRuns > 0) profile = std::make_unique<LayerProfile>(engine);
     if (std::string(engine.getTarget()) != "cpu") {
         // A GPU plan: device copies of the I/O, runs on a stream timed with CUDA events.
         std::vector<HostTensor> tensors;
         for (Binding& b : bindings)
             tensors.push_back({b.name, b.data(), b.bytes(), b.isInput,
                                engine.getTensorLocation(b.name.c_str()) == TensorLocation::kHOST});
-        GpuRunOptions options{a.warmup, a.iterations, a.cudaGraph};
+        GpuRunOptions options{a.warmup, a.iterations, a.cudaGraph, profile.get(), a.profileRuns};
         if (!runOnGpu(*context, tensors, options, &ms, &error)) return reportFailure(logger, kCommand, error);
     } else {
         if (a.cudaGraph) return reportFailure(logger, kCommand, "--cuda-graph applies to GPU plans; this plan is for the CPU");
@@ -358,6 +367,12 @@ int runRun(const RunArgs& a) {
                 return reportFailure(logger, kCommand, "inference failed (run " + std::to_string(i + 1) + ")");
             const std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
             if (i >= a.warmup) ms.push_back(elapsed.count());
+        }
+        if (profile) {
+            context->setProfiler(profile.get());
+            for (int32_t i = 0; i < a.profileRuns; ++i)
+                if (!context->enqueueV3(nullptr)) return reportFailure(logger, kCommand, "inference failed (profiled run)");
+            context->setProfiler(nullptr);
         }
     }
 
@@ -379,6 +394,7 @@ int runRun(const RunArgs& a) {
         std::printf("  wrote %s%s%s\n", path.c_str(), note.empty() ? "" : "; note: ", note.c_str());
     }
     printTiming(ms, a.warmup);
+    if (profile) profile->print(25);
     flushErrors(logger, kCommand);
     return 0;
 }

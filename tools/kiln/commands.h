@@ -38,6 +38,7 @@ struct RunArgs {
     int32_t printValues{8};
     bool verbose{false};
     bool cudaGraph{false};  ///< GPU plans: time replays of one enqueue captured into a CUDA graph
+    int32_t profileRuns{0};  ///< > 0: that many extra runs timed layer by layer, printed as a table
 };
 
 struct InspectArgs {

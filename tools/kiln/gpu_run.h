@@ -24,6 +24,8 @@ struct GpuRunOptions {
     int32_t warmup{0};
     int32_t iterations{1};
     bool cudaGraph{false};
+    IProfiler* profiler{nullptr};  ///< when set: `profileRuns` more runs, timed layer by layer, after the timed ones
+    int32_t profileRuns{0};
 };
 
 /// Whether this kiln was built with CUDA and sees a GPU.

@@ -102,6 +102,17 @@ bool runOnGpu(IExecutionContext& context, std::vector<HostTensor>& tensors, cons
         cudaEventElapsedTime(&t, st.begin, st.end);
         if (i >= o.warmup) ms->push_back(t);
     }
+    if (o.profiler) {
+        context.setProfiler(o.profiler);
+        for (int32_t i = 0; i < o.profileRuns; ++i)
+            if (!context.enqueueV3(st.s)) {
+                context.setProfiler(nullptr);
+                *error = "inference failed (profiled run)";
+                return false;
+            }
+        context.setProfiler(nullptr);
+        if (!ok(cudaStreamSynchronize(st.s), "profiled runs", error)) return false;
+    }
     for (size_t i = 0; i < tensors.size(); ++i) {
         HostTensor& t = tensors[i];
         if (t.isInput || t.onHost || t.bytes <= 0) continue;
