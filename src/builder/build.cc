@@ -8,6 +8,7 @@
 #include "builder/device_probe.h"
 #include "builder/precision.h"
 #include "kiln/types.h"
+#include "passes/pass.h"
 
 namespace kiln::builder {
 
@@ -71,6 +72,11 @@ StatusOr<plan::Plan> buildPlan(const ir::Graph& network, const BuildOptions& opt
     KILN_RETURN_IF_ERROR(p.graph.inferShapes());
     p.graph.removeDeadNodes();
     KILN_RETURN_IF_ERROR(p.graph.inferShapes());
+    passes::PassContext passContext;
+    passContext.cudaTarget = options.target.isCuda;
+    passContext.reducedPrecision = options.reducedPrecision;
+    passContext.disabled = options.disabledPasses;
+    KILN_RETURN_IF_ERROR(passes::runPipeline(p.graph, passContext));
     if (options.reducedPrecision != DataType::kFLOAT)
         KILN_RETURN_IF_ERROR(reducePrecision(p.graph, options.reducedPrecision));
     for (ir::TensorId t : p.graph.outputs()) {

@@ -1,10 +1,11 @@
 // The build pipeline: from a user's network graph to a Plan for one target. Stages, in order:
-// validate -> topological sort -> inference -> dead-node removal -> tactic choice -> header.
-// Later stages (constant folding, fusion, precision, CUDA tactics and timing) slot in here.
+// validate -> topological sort -> inference -> dead-node removal -> graph passes (fusion; passes/pipeline.cc)
+// -> precision lowering -> tactic choice -> header.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "ir/graph.h"
@@ -27,6 +28,7 @@ struct BuildOptions {
     uint64_t workspaceLimit{0};  ///< 0: no limit
     int32_t optimizationLevel{3};
     DataType reducedPrecision{DataType::kFLOAT};  ///< kHALF / kBF16: lower float32 compute (precision.h)
+    std::vector<std::string> disabledPasses;  ///< kebab-case pass names (passes.def) the pipeline skips
 };
 
 /// Builds the plan; every error names the node it concerns.

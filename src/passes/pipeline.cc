@@ -1,0 +1,70 @@
+// The one place where passes are ordered (see passes.def for the list and pass.h for the interface), and
+// the driver that runs them: after a pass changes the graph, dead nodes go and inference re-runs.
+#include <algorithm>
+
+#include "passes/pass.h"
+
+namespace kiln::passes {
+
+namespace {
+
+using PassFn = StatusOr<bool> (*)(ir::Graph&, const PassContext&);
+
+struct Entry {
+    const char* name;
+    PassFn fn;
+};
+
+/// Every pass of passes.def, in declaration order (lookup by name).
+const std::vector<Entry>& registry() {
+    static const std::vector<Entry> entries = {
+#define KILN_PASS(Function, name, summary) {name, &Function},
+#include "passes/passes.def"
+#undef KILN_PASS
+    };
+    return entries;
+}
+
+/// The pipeline's order, with the reason for each position.
+const std::vector<const char*>& order() {
+    static const std::vector<const char*> names = {};
+    return names;
+}
+
+Status settle(ir::Graph& graph) {
+    graph.removeDeadNodes();
+    KILN_RETURN_IF_ERROR(graph.topoSort());
+    return graph.inferShapes();
+}
+
+}  // namespace
+
+std::vector<PassInfo> allPasses() {
+    std::vector<PassInfo> out;
+#define KILN_PASS(Function, name, summary) out.push_back({name, summary});
+#include "passes/passes.def"
+#undef KILN_PASS
+    return out;
+}
+
+StatusOr<bool> runPass(const std::string& name, ir::Graph& graph, const PassContext& ctx) {
+    for (const Entry& e : registry()) {
+        if (name != e.name) continue;
+        KILN_ASSIGN_OR_RETURN(const bool changed, e.fn(graph, ctx));
+        if (changed) KILN_RETURN_IF_ERROR(settle(graph).withContext(std::string("after pass '") + e.name + "'"));
+        return changed;
+    }
+    std::string known;
+    for (const Entry& e : registry()) known += (known.empty() ? "" : ", ") + std::string(e.name);
+    return invalidArgument("unknown pass '" + name + "'; known passes: " + (known.empty() ? "(none)" : known));
+}
+
+Status runPipeline(ir::Graph& graph, const PassContext& ctx) {
+    for (const char* name : order()) {
+        if (std::find(ctx.disabled.begin(), ctx.disabled.end(), name) != ctx.disabled.end()) continue;
+        KILN_RETURN_IF_ERROR(runPass(name, graph, ctx).status().withContext(std::string("pass '") + name + "'"));
+    }
+    return Status::ok();
+}
+
+}  // namespace kiln::passes
