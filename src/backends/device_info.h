@@ -20,6 +20,10 @@ int32_t cudaDeviceCount();
 bool cudaDeviceInfo(int32_t index, CudaDeviceInfo* info);
 /// CUDA runtime version compiled against, e.g. 13000; 0 without CUDA.
 int32_t cudaRuntimeVersion();
+/// cuDNN / cuBLASLt versions of the libraries loaded at run time (cudnnGetVersion, cublasLtGetVersion); 0
+/// without CUDA. Plans record them: tuned tactic ids are library algorithm numbers.
+int32_t cudnnLibraryVersion();
+int32_t cublasLtLibraryVersion();
 /// True when this library was built with the CUDA backend.
 bool cudaCompiledIn();
 

@@ -98,8 +98,15 @@ StatusOr<plan::Plan> buildPlan(const ir::Graph& network, const BuildOptions& opt
     p.header.target = "sm_" + std::to_string(gpu.smMajor) + std::to_string(gpu.smMinor);
     p.header.deviceName = gpu.name;
     p.header.cudaVersion = backends::cudaRuntimeVersion();
-    KILN_ASSIGN_OR_RETURN(ProbeResult probe, probeOnDevice(p, options.target.deviceIndex));
-    (void)probe;
+    // Optimization level 0 skips the autotuner (fast builds): every node keeps its kernel's heuristic choice.
+    KILN_ASSIGN_OR_RETURN(ProbeResult probe, probeOnDevice(p, options.target.deviceIndex, options.workspaceLimit,
+                                                           /*tune=*/options.optimizationLevel > 0));
+    if (probe.ran) {
+        p.tactics = std::move(probe.tactics);
+        p.header.workspaceBytes = probe.workspaceBytes;
+    }
+    p.header.cudnnVersion = backends::cudnnLibraryVersion();
+    p.header.cublasVersion = backends::cublasLtLibraryVersion();
     return p;
 }
 

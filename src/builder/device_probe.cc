@@ -1,6 +1,8 @@
 // probeOnDevice (see device_probe.h).
 #include "builder/device_probe.h"
 
+#include <algorithm>
+
 #include "common/thread_pool.h"
 #include "runtime/device_runner.h"
 #include "runtime/shape_resolver.h"
@@ -16,6 +18,8 @@ namespace kiln::builder {
 #if KILN_HAS_CUDA
 
 namespace {
+
+constexpr int64_t kDefaultTuneWorkspace = int64_t(1) << 30;
 
 /// Device buffers for a probe's inputs and outputs, freed on every path.
 struct ProbeBuffers {
@@ -47,7 +51,7 @@ public:
 
 }  // namespace
 
-StatusOr<ProbeResult> probeOnDevice(const plan::Plan& plan, int32_t device) {
+StatusOr<ProbeResult> probeOnDevice(const plan::Plan& plan, int32_t device, uint64_t workspaceLimit, bool tune) {
     ProbeResult result;
     const ir::Graph& g = plan.graph;
     result.nodeMs.assign(g.nodes().size(), 0.f);
@@ -92,6 +96,20 @@ StatusOr<ProbeResult> probeOnDevice(const plan::Plan& plan, int32_t device) {
         for (size_t i = 0; i < g.nodes().size() && k < times.times.size(); ++i)
             if (!resolved->nodeDone[i] && g.node(static_cast<ir::NodeId>(i)).name == times.times[k].first)
                 result.nodeMs[i] = times.times[k++].second;
+        result.tactics = plan.tactics;
+        result.ran = true;
+        if (!tune) return Status::ok();
+        // Tuning: candidates may use up to the workspace limit.
+        size_t freeBytes = 0, totalBytes = 0;
+        KILN_CUDA_RETURN_IF_ERROR(cudaMemGetInfo(&freeBytes, &totalBytes));
+        const int64_t limit = std::min<int64_t>(workspaceLimit ? static_cast<int64_t>(workspaceLimit) : kDefaultTuneWorkspace,
+                                                static_cast<int64_t>(freeBytes / 2));
+        KILN_RETURN_IF_ERROR(runner.prepare(limit));
+        KILN_ASSIGN_OR_RETURN(auto tuned, runner.tune(plan, *weights, *resolved, io, runner.ownArena(), stream));
+        result.tactics = std::move(tuned.tactics);
+        result.workspaceBytes = tuned.workspaceBytes;
+        result.tunedNodes = tuned.tunedNodes;
+        result.timedCandidates = tuned.timedCandidates;
         result.ran = true;
         return Status::ok();
     }();
@@ -102,7 +120,7 @@ StatusOr<ProbeResult> probeOnDevice(const plan::Plan& plan, int32_t device) {
 
 #else
 
-StatusOr<ProbeResult> probeOnDevice(const plan::Plan&, int32_t) {
+StatusOr<ProbeResult> probeOnDevice(const plan::Plan&, int32_t, uint64_t, bool) {
     return unsupported("this Kiln was built without CUDA: build for target 'cpu'");
 }
 

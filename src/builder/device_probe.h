@@ -1,7 +1,7 @@
 // The build step of GPU plans that needs the GPU: run the plan once on the target device at its declared
 // input shapes, node by node, timing each launch with CUDA events. A node whose op or data type has no
-// CUDA kernel fails the build, and every such node is listed at once. This is where the autotuner will
-// time the candidate tactics of each node; today every op has one CUDA tactic.
+// CUDA kernel fails the build, and every such node is listed at once. Then the autotuner
+// (DeviceRunner::tune) times the candidate tactics of every node that has several and keeps the fastest.
 #pragma once
 
 #include <string>
@@ -15,9 +15,16 @@ namespace kiln::builder {
 struct ProbeResult {
     std::vector<float> nodeMs;  ///< per node: the launch's time (0 for nodes computed at resolution)
     bool ran{false};            ///< false when the plan has dynamic or shape-tensor inputs (no probe)
+    std::vector<plan::NodeTactic> tactics;  ///< per node, when ran: the tuned choices
+    int64_t workspaceBytes{0};  ///< what the chosen tactics need
+    int32_t tunedNodes{0};
+    int32_t timedCandidates{0};
 };
 
-/// Runs `plan` on CUDA device `device` with zero-filled inputs. Fails listing every node without a kernel.
-StatusOr<ProbeResult> probeOnDevice(const plan::Plan& plan, int32_t device);
+/// Runs `plan` on CUDA device `device` with zero-filled inputs, then tunes its tactics with up to
+/// `workspaceLimit` bytes of library workspace (0: the default of 1 GiB, at most half the free memory).
+/// Without `tune`, only the check runs. Fails listing every node without a kernel.
+StatusOr<ProbeResult> probeOnDevice(const plan::Plan& plan, int32_t device, uint64_t workspaceLimit = 0,
+                                    bool tune = true);
 
 }  // namespace kiln::builder

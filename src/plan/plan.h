@@ -39,6 +39,7 @@ struct PlanHeader {
     int32_t cudaVersion{0};  ///< runtime version compiled against (0 for cpu)
     int32_t cudnnVersion{0};
     int32_t cublasVersion{0};
+    int64_t workspaceBytes{0};  ///< GPU plans: the library workspace the tuned tactics need (0: the default)
 };
 
 /// The builder's choice for one node.

@@ -140,6 +140,11 @@ Status checkHeader(const fb::Header* h, PlanHeader& out, DecodeBudget& budget) {
     out.cudaVersion = h->cuda_version();
     out.cudnnVersion = h->cudnn_version();
     out.cublasVersion = h->cublas_version();
+    // A tuned plan asks for its tactics' workspace; more than a GPU could hold is a corrupt header.
+    if (h->workspace_bytes() < 0 || h->workspace_bytes() > (int64_t(1) << 40))
+        return invalidArgument("header.workspace_bytes is " + std::to_string(h->workspace_bytes()) +
+                               ", expected 0 to 2^40: the plan is corrupt; rebuild it");
+    out.workspaceBytes = h->workspace_bytes();
     return Status::ok();
 }
 

@@ -17,9 +17,18 @@ namespace kiln::runtime {
 namespace {
 
 constexpr int64_t kAlign = 256;
-/// Scratch per context for library tactics (cuBLASLt heuristics, cuDNN algorithms, padding staging).
-/// The builder will size it per plan once tactics report their needs; kernels pick algorithms that fit.
+/// Scratch per context for library tactics (cuBLASLt heuristics, cuDNN algorithms, padding staging): at
+/// least this, more when the plan's tuned tactics need more (PlanHeader::workspaceBytes).
 constexpr int64_t kWorkspaceBytes = int64_t(64) << 20;
+/// Delay ahead of a profiled run: long enough for the host to enqueue a large plan's launches.
+constexpr int32_t kProfileDelayUs = 50000;
+
+/// What KernelContext::tactic gets for a node: the tuned id, or -1 for a node the builder did not tune.
+int64_t kernelTactic(const std::vector<plan::NodeTactic>& tactics, ir::NodeId i) {
+    if (static_cast<size_t>(i) >= tactics.size()) return -1;
+    const plan::NodeTactic& t = tactics[static_cast<size_t>(i)];
+    return t.name == "cuda" || t.name == "reference" ? -1 : t.id;
+}
 int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 
 }  // namespace
@@ -113,14 +122,19 @@ DeviceRunner::~DeviceRunner() {
     deviceFree(mAllocator, mWorkspace);
 }
 
-Status DeviceRunner::prepare() {
+Status DeviceRunner::prepare(int64_t workspaceBytes) {
     if (!mLibraries) {
         KILN_ASSIGN_OR_RETURN(std::unique_ptr<cuda::LibraryHandles> libs, cuda::LibraryHandles::create());
         mLibraries = std::shared_ptr<cuda::LibraryHandles>(std::move(libs));
     }
-    if (!mWorkspace) {
-        KILN_RETURN_IF_ERROR(deviceAlloc(mAllocator, &mWorkspace, kWorkspaceBytes, "the context's library workspace"));
-        mWorkspaceBytes = kWorkspaceBytes;
+    const int64_t want = std::max(kWorkspaceBytes, alignUp(workspaceBytes));
+    if (mWorkspaceBytes < want) {
+        deviceFree(mAllocator, mWorkspace);
+        mWorkspace = nullptr;
+        mWorkspaceBytes = 0;
+        KILN_RETURN_IF_ERROR(deviceAlloc(mAllocator, &mWorkspace, want,
+                                         std::to_string(want) + " bytes of the context's library workspace"));
+        mWorkspaceBytes = want;
     }
     return Status::ok();
 }
@@ -172,6 +186,50 @@ Status DeviceRunner::mirrorHostValues(const plan::Plan& plan, const ResolvedShap
     return Status::ok();
 }
 
+void* DeviceRunner::deviceAddress(const DeviceWeights& weights, const ResolvedShapes& r, const IoAddresses& io,
+                                  void* arena, ir::TensorId t) const {
+    const auto i = static_cast<size_t>(t);
+    switch (r.storage[i]) {
+        case Storage::kIO: return io.byTensor[i];
+        case Storage::kARENA: return static_cast<uint8_t*>(arena) + r.arenaOffset[i];
+        case Storage::kHOST: return mMirrorOffset[i] >= 0 ? static_cast<uint8_t*>(mMirror) + mMirrorOffset[i] : nullptr;
+        case Storage::kWEIGHTS: return weights.address(t);
+        case Storage::kABSENT: return nullptr;
+    }
+    return nullptr;
+}
+
+void DeviceRunner::bindNode(const plan::Plan& plan, const DeviceWeights& weights, const ResolvedShapes& r,
+                            const IoAddresses& io, void* arena, ir::NodeId i, std::vector<TensorRef>& ins,
+                            std::vector<TensorRef>& outs) const {
+    const ir::Graph& g = plan.graph;
+    // Device address of a tensor; host values stay on the host for shape-input slots (the kernel
+    // contract), everything else is read from device memory.
+    auto deviceAddress = [&](ir::TensorId t) { return this->deviceAddress(weights, r, io, arena, t); };
+    auto hostAddress = [&](ir::TensorId t) -> void* {
+        const auto i = static_cast<size_t>(t);
+        return r.storage[i] == Storage::kIO ? io.byTensor[i] : const_cast<void*>(r.tensors[i].values);
+    };
+    const ir::Node& n = g.node(i);
+    ins.clear();
+    outs.clear();
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+        ir::TensorId t = n.inputs[k];
+        if (t == ir::kNoTensor) {
+            TensorRef absent;
+            absent.shape.nbDims = -1;
+            ins.push_back(absent);
+            continue;
+        }
+        const auto& d = r.tensors[static_cast<size_t>(t)];
+        ins.push_back({d.type, d.shape, ir::isShapeInputSlot(n.kind(), k) ? hostAddress(t) : deviceAddress(t)});
+    }
+    for (ir::TensorId t : n.outputs) {
+        const auto& d = r.tensors[static_cast<size_t>(t)];
+        outs.push_back({d.type, d.shape, deviceAddress(t)});
+    }
+}
+
 Status DeviceRunner::enqueue(const plan::Plan& plan, const DeviceWeights& weights, const ResolvedShapes& r,
                              uint64_t resolution, const IoAddresses& io, void* arena, cudaStream_t stream,
                              IProfiler* profiler, std::vector<std::string>* unsupportedNodes) {
@@ -182,50 +240,21 @@ Status DeviceRunner::enqueue(const plan::Plan& plan, const DeviceWeights& weight
         KILN_RETURN_IF_ERROR(mirrorHostValues(plan, r, stream));
         mMirrored = resolution;
     }
-    // Device address of a tensor; host values stay on the host for shape-input slots (the kernel
-    // contract), everything else is read from device memory.
-    auto deviceAddress = [&](ir::TensorId t) -> void* {
-        const auto i = static_cast<size_t>(t);
-        switch (r.storage[i]) {
-            case Storage::kIO: return io.byTensor[i];
-            case Storage::kARENA: return static_cast<uint8_t*>(arena) + r.arenaOffset[i];
-            case Storage::kHOST: return mMirrorOffset[i] >= 0 ? static_cast<uint8_t*>(mMirror) + mMirrorOffset[i] : nullptr;
-            case Storage::kWEIGHTS: return weights.address(t);
-            case Storage::kABSENT: return nullptr;
-        }
-        return nullptr;
-    };
-    auto hostAddress = [&](ir::TensorId t) -> void* {
-        const auto i = static_cast<size_t>(t);
-        return r.storage[i] == Storage::kIO ? io.byTensor[i] : const_cast<void*>(r.tensors[i].values);
-    };
+    auto deviceAddress = [&](ir::TensorId t) { return this->deviceAddress(weights, r, io, arena, t); };
     std::vector<cudaEvent_t> events;
     auto destroyEvents = [&] {
         for (cudaEvent_t e : events) cudaEventDestroy(e);
     };
     std::vector<TensorRef> ins, outs;
     std::vector<ir::NodeId> timed;
+    // Profiled runs time device work: a delay kernel first lets the host queue every launch before the GPU
+    // reaches them, so the host's launch rate does not show up as layer time.
+    if (profiler) KILN_RETURN_IF_ERROR(cuda::enqueueDelay(stream, kProfileDelayUs));
     Status st = Status::ok();
     for (ir::NodeId i = 0; i < static_cast<ir::NodeId>(g.nodes().size()) && st.isOk(); ++i) {
         if (r.nodeDone[static_cast<size_t>(i)]) continue;
         const ir::Node& n = g.node(i);
-        ins.clear();
-        outs.clear();
-        for (size_t k = 0; k < n.inputs.size(); ++k) {
-            ir::TensorId t = n.inputs[k];
-            if (t == ir::kNoTensor) {
-                TensorRef absent;
-                absent.shape.nbDims = -1;
-                ins.push_back(absent);
-                continue;
-            }
-            const auto& d = r.tensors[static_cast<size_t>(t)];
-            ins.push_back({d.type, d.shape, ir::isShapeInputSlot(n.kind(), k) ? hostAddress(t) : deviceAddress(t)});
-        }
-        for (ir::TensorId t : n.outputs) {
-            const auto& d = r.tensors[static_cast<size_t>(t)];
-            outs.push_back({d.type, d.shape, deviceAddress(t)});
-        }
+        bindNode(plan, weights, r, io, arena, i, ins, outs);
         if (profiler) {
             cudaEvent_t e{};
             st = cuda::cudaStatus(cudaEventCreate(&e), "cudaEventCreate");
@@ -235,6 +264,7 @@ Status DeviceRunner::enqueue(const plan::Plan& plan, const DeviceWeights& weight
             timed.push_back(i);
         }
         cuda::KernelContext kctx{ins, outs, stream, mWorkspace, mWorkspaceBytes, libraries};
+        kctx.tactic = kernelTactic(plan.tactics, i);
         st = cuda::runNode(n.attrs, kctx).withContext(g.describeNode(i));
         if (unsupportedNodes && st.code() == ErrorCode::kUNSUPPORTED_STATE) {
             unsupportedNodes->push_back(st.message());
@@ -289,7 +319,13 @@ DeviceRunner::~DeviceRunner() = default;
 StatusOr<cudaStream_t> DeviceRunner::ownStream() { return noCuda(); }
 Status DeviceRunner::synchronize(cudaStream_t) { return noCuda(); }
 Status DeviceRunner::reserveArena(int64_t) { return noCuda(); }
-Status DeviceRunner::prepare() { return noCuda(); }
+Status DeviceRunner::prepare(int64_t) { return noCuda(); }
+void* DeviceRunner::deviceAddress(const DeviceWeights&, const ResolvedShapes&, const IoAddresses&, void*,
+                                  ir::TensorId) const {
+    return nullptr;
+}
+void DeviceRunner::bindNode(const plan::Plan&, const DeviceWeights&, const ResolvedShapes&, const IoAddresses&, void*,
+                            ir::NodeId, std::vector<TensorRef>&, std::vector<TensorRef>&) const {}
 Status DeviceRunner::mirrorHostValues(const plan::Plan&, const ResolvedShapes&, cudaStream_t) { return noCuda(); }
 Status DeviceRunner::enqueue(const plan::Plan&, const DeviceWeights&, const ResolvedShapes&, uint64_t, const IoAddresses&,
                              void*, cudaStream_t, IProfiler*, std::vector<std::string>*) {

@@ -61,8 +61,9 @@ public:
     /// shapes did not grow).
     Status reserveArena(int64_t bytes);
     /// Creates what every launch needs besides the arena: the library handles (cuBLASLt, cuDNN) and the
-    /// scratch workspace. Called when the context resolves shapes, so enqueue finds them ready.
-    Status prepare();
+    /// scratch workspace of at least `workspaceBytes` (the plan's tactics' need; a 64 MiB floor). Called
+    /// when the context resolves shapes, so enqueue finds them ready.
+    Status prepare(int64_t workspaceBytes = 0);
     void* ownArena() const { return mArena; }
 
     /// Enqueues the plan's nodes on `stream`. `arena` is the activation memory (own or the user's).
@@ -75,12 +76,33 @@ public:
                    uint64_t resolution, const IoAddresses& io, void* arena, cudaStream_t stream, IProfiler* profiler,
                    std::vector<std::string>* unsupportedNodes = nullptr);
 
+    /// The autotuner (builder): for every node whose kernel offers several tactics at the resolved shapes
+    /// (cuda::listTactics), times each on `stream` with CUDA events (warm-up, then the median of a few
+    /// rounds of back-to-back launches behind a delay kernel) and keeps the fastest, ties to the earlier
+    /// candidate. Other nodes keep their tactic. Needs a prior enqueue of the whole plan (so every input a
+    /// node reads holds values) and prepare() with the workspace the candidates may use.
+    struct TuneResult {
+        std::vector<plan::NodeTactic> tactics;  ///< per node
+        int64_t workspaceBytes{0};              ///< what the chosen tactics need
+        int32_t tunedNodes{0};
+        int32_t timedCandidates{0};
+    };
+    StatusOr<TuneResult> tune(const plan::Plan& plan, const DeviceWeights& weights, const ResolvedShapes& resolved,
+                              const IoAddresses& io, void* arena, cudaStream_t stream);
+
     /// executeV2's stream: the runner's own, created on first use.
     StatusOr<cudaStream_t> ownStream();
     /// Waits for the work enqueued on `stream`.
     static Status synchronize(cudaStream_t stream);
 
 private:
+    /// Where tensor `t` lives on the device in this run (null for absent tensors).
+    void* deviceAddress(const DeviceWeights& weights, const ResolvedShapes& resolved, const IoAddresses& io,
+                        void* arena, ir::TensorId t) const;
+    /// The device (or, for shape-input slots, host) views of node `i`'s inputs and outputs.
+    void bindNode(const plan::Plan& plan, const DeviceWeights& weights, const ResolvedShapes& resolved,
+                  const IoAddresses& io, void* arena, ir::NodeId i, std::vector<TensorRef>& ins,
+                  std::vector<TensorRef>& outs) const;
     Status mirrorHostValues(const plan::Plan& plan, const ResolvedShapes& resolved, cudaStream_t stream);
 
     IGpuAllocator* mAllocator{nullptr};

@@ -167,7 +167,7 @@ Status ContextImpl::ensureResolved() {
     // A GPU context allocates its own activation memory here, when shapes are resolved, so that enqueue
     // does not (it only does when resolution itself happens inside enqueue).
     if (mEngine.onDevice()) {
-        KILN_RETURN_IF_ERROR(mDevice.prepare());
+        KILN_RETURN_IF_ERROR(mDevice.prepare(mEngine.plan().header.workspaceBytes));
         if (mStrategy != ExecutionContextAllocationStrategy::kUSER_MANAGED)
             KILN_RETURN_IF_ERROR(mDevice.reserveArena(mResolved->arenaSize));
     }

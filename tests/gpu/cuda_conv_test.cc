@@ -76,6 +76,47 @@ TEST_F(CudaLibraryTest, ConvolutionMatchesReference) {
         for (const ConvCase& c : convCases()) checkConv(c, /*deconv=*/false, t, seed += 3);
 }
 
+// The autotuner's candidates: every cuDNN algorithm listTactics offers for a case runs it within the same
+// tolerance (FFT and Winograd included), and the query itself launches nothing.
+TEST_F(CudaLibraryTest, ConvolutionEveryTacticMatchesReference) {
+    uint64_t seed = 700;
+    int32_t tactics = 0;
+    for (DataType t : kFloatTypes)
+        for (const ConvCase& c : convCases()) {
+            const ir::Attrs attrs = c.attrs(/*deconv=*/false);
+            const HostTensor x = HostTensor::random(t, dimsOf(c.x), 1);
+            const HostTensor w = HostTensor::random(t, dimsOf(c.weightShape(false)), 2);
+            const HostTensor b = c.bias ? HostTensor::random(t, makeDims({c.k}), 3) : HostTensor::absent();
+            auto ref = testing::runSingleOp(attrs, {x, w, b});
+            ASSERT_TRUE(ref.isOk()) << ref.status().message();
+            std::vector<HostTensor> out{HostTensor(t, ref.value()[0].shape)};
+            std::vector<cuda::TacticCandidate> listed;
+            const Status st = gputest::runOnDevice({x, w, b}, out, [&](const cuda::KernelContext& ctx) {
+                auto r = cuda::listTactics(attrs, ctx);
+                if (r.isOk()) listed = r.value();
+                return r.status();
+            });
+            ASSERT_TRUE(st.isOk()) << c.describe(false, t) << ": " << st.message();
+            // Nothing was launched: the output still holds the NaN fill.
+            if (out[0].numel() > 0) {
+                EXPECT_TRUE(std::isnan(out[0].at(0))) << c.describe(false, t);
+            }
+            if (c.x[1] > 0 && out[0].numel() > 0) {
+                EXPECT_FALSE(listed.empty()) << c.describe(false, t);
+            }
+            for (const cuda::TacticCandidate& cand : listed) {
+                EXPECT_EQ(cand.name.rfind("cudnn_fwd_", 0), 0u) << cand.name;
+                EXPECT_LE(cand.workspaceBytes, gputest::kWorkspaceBytes) << cand.name;
+                LaunchOptions opt;
+                opt.tactic = cand.id;
+                SCOPED_TRACE(cand.name);
+                checkConv(c, /*deconv=*/false, t, seed += 3, opt);
+                ++tactics;
+            }
+        }
+    EXPECT_GT(tactics, 0);
+}
+
 TEST_F(CudaLibraryTest, DeconvolutionMatchesReference) {
     uint64_t seed = 2000;
     for (DataType t : kFloatTypes)

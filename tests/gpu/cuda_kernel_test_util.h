@@ -107,6 +107,7 @@ protected:
 struct LaunchOptions {
     int64_t workspaceBytes{kWorkspaceBytes};
     int64_t misalignBytes{0};  ///< shift of every input and output pointer from cudaMalloc's alignment
+    int64_t tactic{-1};        ///< KernelContext::tactic (-1: the kernel's default choice)
 };
 
 using Launch = std::function<Status(const cuda::KernelContext&)>;
@@ -148,6 +149,7 @@ inline Status runOnDevice(const std::vector<HostTensor>& inputs, std::vector<Hos
     ctx.workspace = opt.workspaceBytes > 0 ? env->workspace.get() : nullptr;
     ctx.workspaceSize = std::min(opt.workspaceBytes, kWorkspaceBytes);
     ctx.libraries = env->libraries.get();
+    ctx.tactic = opt.tactic;
     Status st = launch(ctx);
     const cudaError_t sync = cudaStreamSynchronize(env->stream);
     if (!st.isOk()) return st;

@@ -64,6 +64,7 @@ inline Plan makeSamplePlan() {
     p.header.cudaVersion = 13000;
     p.header.cudnnVersion = 90300;
     p.header.cublasVersion = 130001;
+    p.header.workspaceBytes = int64_t(3) << 28;
     ir::Graph& g = p.graph;
     const DataType f32 = DataType::kFLOAT;
     ir::TensorId x = g.addInput("x", f32, makeDims({-1, 3, 7, 5}));
@@ -260,6 +261,7 @@ struct PlanModel {
     bool hasHeader{true};
     uint32_t formatVersion{0};
     int32_t kilnVersion{0}, cuda{0}, cudnn{0}, cublas{0};
+    int64_t workspace{0};
     std::string target, device;
     std::vector<TensorEntry> tensors;
     std::vector<NodeEntry> nodes;
@@ -287,6 +289,7 @@ inline PlanModel decodeModel(const std::vector<uint8_t>& file) {
     m.cuda = h->cuda_version();
     m.cudnn = h->cudnn_version();
     m.cublas = h->cublas_version();
+    m.workspace = h->workspace_bytes();
     for (const fb::Tensor* t : *p->tensors())
         m.tensors.push_back({t->name()->str(),
                              t->dtype(),
@@ -329,7 +332,8 @@ inline std::vector<uint8_t> encodeModel(const PlanModel& m) {
         auto target = fbb.CreateString(m.target);
         auto device = fbb.CreateString(m.device);
         header =
-            fb::CreateHeader(fbb, m.formatVersion, m.kilnVersion, target, device, m.cuda, m.cudnn, m.cublas);
+            fb::CreateHeader(fbb, m.formatVersion, m.kilnVersion, target, device, m.cuda, m.cudnn, m.cublas,
+                             m.workspace);
     }
     std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
     for (const auto& t : m.tensors) {

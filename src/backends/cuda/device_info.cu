@@ -1,5 +1,7 @@
 // CUDA device queries (the first piece of the CUDA backend; kernels arrive with the CUDA backend issue).
+#include <cublasLt.h>
 #include <cuda_runtime.h>
+#include <cudnn.h>
 
 #include "backends/device_info.h"
 
@@ -25,6 +27,8 @@ bool cudaDeviceInfo(int32_t index, CudaDeviceInfo* info) {
 }
 
 int32_t cudaRuntimeVersion() { return CUDART_VERSION; }
+int32_t cudnnLibraryVersion() { return static_cast<int32_t>(cudnnGetVersion()); }
+int32_t cublasLtLibraryVersion() { return static_cast<int32_t>(cublasLtGetVersion()); }
 bool cudaCompiledIn() { return true; }
 
 }  // namespace kiln::backends

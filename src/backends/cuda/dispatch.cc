@@ -15,4 +15,14 @@ Status runNode(const ir::Attrs& attrs, const KernelContext& ctx) {
     return internalError("cuda::runNode: op kind out of range");
 }
 
+StatusOr<std::vector<TacticCandidate>> listTactics(const ir::Attrs& attrs, const KernelContext& ctx) {
+    std::vector<TacticCandidate> out;
+    KernelContext query = ctx;
+    query.candidates = &out;
+    // Only kernels with several tactics answer the query; every other op has its one default.
+    if (const auto* conv = std::get_if<ir::ConvolutionAttrs>(&attrs))
+        KILN_RETURN_IF_ERROR(runConvolution(*conv, query));
+    return out;
+}
+
 }  // namespace kiln::cuda

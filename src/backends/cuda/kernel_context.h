@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "common/tensor_ref.h"
@@ -24,6 +26,13 @@ namespace kiln::cuda {
 /// backends/cuda/library_handles.h.
 class LibraryHandles;
 
+/// One way a kernel can run a node (a cuDNN algorithm, ...), as the builder's autotuner sees it.
+struct TacticCandidate {
+    int64_t id{-1};          ///< what KernelContext::tactic selects; stable for a library version
+    std::string name;        ///< stable, readable: "cudnn_fwd_implicit_precomp_gemm"
+    int64_t workspaceBytes{0};  ///< ctx.workspace this tactic needs at these shapes
+};
+
 struct KernelContext {
     std::span<const TensorRef> inputs;   ///< device buffers; shape-input slots hold host values
     std::span<const TensorRef> outputs;  ///< device buffers
@@ -31,6 +40,11 @@ struct KernelContext {
     void* workspace{nullptr};            ///< device scratch, valid for this launch only
     int64_t workspaceSize{0};
     const LibraryHandles* libraries{nullptr};  ///< null when the op needs no library
+    /// The builder's choice for this node (plan::NodeTactic::id of a tuned node); -1: the kernel's own
+    /// default choice (heuristics). A tactic that cannot run at these shapes is an error naming it.
+    int64_t tactic{-1};
+    /// Set only by listTactics: the kernel lists its candidates here for these shapes and launches nothing.
+    std::vector<TacticCandidate>* candidates{nullptr};
 };
 
 #define KILN_OP(Name, minIn, maxIn, minOut, maxOut, family) \
@@ -40,5 +54,13 @@ struct KernelContext {
 
 /// Dispatches on the attrs' alternative.
 Status runNode(const ir::Attrs& attrs, const KernelContext& ctx);
+
+/// The tactics the builder may time for this node at ctx's shapes, fastest-first by the libraries'
+/// heuristics; empty when the op has a single tactic (its kernel's default). Launches nothing.
+StatusOr<std::vector<TacticCandidate>> listTactics(const ir::Attrs& attrs, const KernelContext& ctx);
+
+/// Enqueues a kernel that keeps the GPU busy for about `microseconds`, so that launches enqueued behind it
+/// are timed back to back on the device, not at the host's pace (the autotuner's timing).
+Status enqueueDelay(cudaStream_t stream, int32_t microseconds);
 
 }  // namespace kiln::cuda

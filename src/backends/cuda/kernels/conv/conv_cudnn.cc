@@ -5,10 +5,10 @@
 // window) is materialized by copying the input, zero-padded, into the workspace first
 // (planConvPadding). The bias is added by a small own kernel afterwards.
 //
-// Algorithm: cuDNN's heuristic ranking (cudnnGetConvolutionForwardAlgorithm_v7), the first that fits
-// the workspace left after staging and that cuDNN accepts for these descriptors. Descriptors and the
-// ranking are host-only and made per launch for now; the builder's tactic step will time the
-// candidates and cache descriptors and the winner per node.
+// Algorithm: the builder's timed choice (ctx.tactic, a cudnnConvolutionFwdAlgo_t), or without one cuDNN's
+// heuristic ranking (cudnnGetConvolutionForwardAlgorithm_v7), the first that fits the workspace left
+// after staging and that cuDNN accepts for these descriptors. The autotuner's query (ctx.candidates)
+// lists every ranked algorithm that fits. Descriptors are host-only and made per launch.
 #include <algorithm>
 #include <vector>
 
@@ -40,6 +40,7 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
     KILN_ASSIGN_OR_RETURN(conv_cudnn::TypeInfo t, conv_cudnn::typeInfo(op, x, w, y, bias, k));
     const int64_t es = dataTypeSize(y.type);
     if (y.numel() == 0) return Status::ok();
+    if (c == 0 && ctx.candidates) return Status::ok();  // nothing to tune: the output is the bias
     if (c == 0) {  // no input channels: every output is the bias alone
         KILN_CUDA_RETURN_IF_ERROR(
             cudaMemsetAsync(y.data, 0, static_cast<size_t>(y.numel() * es), ctx.stream));
@@ -57,8 +58,9 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
                               scratch.take(op, "the zero-padded input (asymmetric padding)",
                                            conv_cudnn::stagingBytes(
                                                n * c * pad.padded[0] * pad.padded[1] * pad.padded[2], es)));
-        KILN_CUDA_RETURN_IF_ERROR(
-            convk::windowCopy(x.data, buf, es, n * c, g.in, pad.padded, pad.shift, ctx.stream));
+        if (!ctx.candidates)
+            KILN_CUDA_RETURN_IF_ERROR(
+                convk::windowCopy(x.data, buf, es, n * c, g.in, pad.padded, pad.shift, ctx.stream));
         xin = buf;
     }
 
@@ -88,22 +90,47 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
                                  ")");
 
     KILN_ASSIGN_OR_RETURN(cudnnHandle_t handle, ctx.libraries->cudnnOn(ctx.stream));
-    int maxAlgos = 0;
-    KILN_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardAlgorithmMaxCount(handle, &maxAlgos));
-    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<size_t>(std::max(maxAlgos, 1)));
+    auto workspaceOf = [&](cudnnConvolutionFwdAlgo_t algo, size_t* bytes) {
+        return cudnnGetConvolutionForwardWorkspaceSize(handle, xDesc.get(), wDesc.get(), convDesc.get(), yDesc.get(),
+                                                       algo, bytes);
+    };
+    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf;
     int found = 0;
-    KILN_CUDNN_RETURN_IF_ERROR(
-        cudnnGetConvolutionForwardAlgorithm_v7(handle, xDesc.get(), wDesc.get(), convDesc.get(), yDesc.get(),
-                                               static_cast<int>(perf.size()), &found, perf.data()));
+    if (ctx.tactic >= 0 && !ctx.candidates) {
+        // The builder's timed choice: only that algorithm, no heuristic query (host time per launch).
+        perf.resize(1);
+        perf[0].algo = static_cast<cudnnConvolutionFwdAlgo_t>(ctx.tactic);
+        perf[0].status = CUDNN_STATUS_SUCCESS;
+        found = 1;
+    } else {
+        int maxAlgos = 0;
+        KILN_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardAlgorithmMaxCount(handle, &maxAlgos));
+        perf.resize(static_cast<size_t>(std::max(maxAlgos, 1)));
+        KILN_CUDNN_RETURN_IF_ERROR(
+            cudnnGetConvolutionForwardAlgorithm_v7(handle, xDesc.get(), wDesc.get(), convDesc.get(), yDesc.get(),
+                                                   static_cast<int>(perf.size()), &found, perf.data()));
+    }
+    if (ctx.candidates) {
+        // The autotuner's query: every algorithm cuDNN ranks as usable whose workspace fits.
+        const int64_t staging = ctx.workspaceSize - scratch.restSize();
+        for (int i = 0; i < found; ++i) {
+            size_t need = 0;
+            if (perf[static_cast<size_t>(i)].status != CUDNN_STATUS_SUCCESS ||
+                workspaceOf(perf[static_cast<size_t>(i)].algo, &need) != CUDNN_STATUS_SUCCESS ||
+                static_cast<int64_t>(need) > scratch.restSize())
+                continue;
+            const auto algo = perf[static_cast<size_t>(i)].algo;
+            ctx.candidates->push_back({static_cast<int64_t>(algo), std::string("cudnn_fwd_") + conv_cudnn::forwardAlgoName(algo),
+                                       staging + static_cast<int64_t>((need + 255) / 256 * 256)});
+        }
+        return Status::ok();
+    }
     const float alpha = 1.0f, beta = 0.0f;
     KILN_RETURN_IF_ERROR(conv_cudnn::runFirstAccepted(
         op, perf, found, scratch,
         "input " + toString(x.shape) + " with kernel " + toString(w.shape) + " (" + dataTypeName(y.type) +
             ")",
-        [&](cudnnConvolutionFwdAlgo_t algo, size_t* bytes) {
-            return cudnnGetConvolutionForwardWorkspaceSize(handle, xDesc.get(), wDesc.get(), convDesc.get(),
-                                                           yDesc.get(), algo, bytes);
-        },
+        workspaceOf,
         [&](cudnnConvolutionFwdAlgo_t algo, void* ws, size_t bytes) {
             return cudnnConvolutionForward(handle, &alpha, xDesc.get(), xin, wDesc.get(), w.data,
                                            convDesc.get(), algo, ws, bytes, &beta, yDesc.get(), y.data);

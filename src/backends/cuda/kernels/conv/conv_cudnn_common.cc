@@ -221,4 +221,19 @@ Status addBias(const TensorRef* bias, const TypeInfo& t, void* y, int64_t n, int
     return Status::ok();
 }
 
+const char* forwardAlgoName(cudnnConvolutionFwdAlgo_t algo) {
+    switch (algo) {
+        case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM: return "implicit_gemm";
+        case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM: return "implicit_precomp_gemm";
+        case CUDNN_CONVOLUTION_FWD_ALGO_GEMM: return "gemm";
+        case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT: return "direct";
+        case CUDNN_CONVOLUTION_FWD_ALGO_FFT: return "fft";
+        case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING: return "fft_tiling";
+        case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD: return "winograd";
+        case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED: return "winograd_nonfused";
+        case CUDNN_CONVOLUTION_FWD_ALGO_COUNT: break;
+    }
+    return "unknown";
+}
+
 }  // namespace kiln::cuda::conv_cudnn

@@ -162,6 +162,9 @@ Status runFirstAccepted(const char* op, const std::vector<Perf>& perf, int found
                        " Give the context more workspace or run this layer on the cpu target");
 }
 
+/// "implicit_precomp_gemm" for CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, etc.: tactic names.
+const char* forwardAlgoName(cudnnConvolutionFwdAlgo_t algo);
+
 /// Bytes of a 256-byte-aligned staging buffer of `elements` elements of `elemSize` bytes.
 inline int64_t stagingBytes(int64_t elements, int64_t elemSize) {
     return (elements * elemSize + 255) / 256 * 256;

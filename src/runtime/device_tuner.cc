@@ -1,0 +1,119 @@
+// DeviceRunner::tune, the autotuner (see device_runner.h): per node with several tactics, CUDA-event
+// timings of each candidate at the plan's shapes, fastest kept. Launches are timed behind a delay
+// kernel so that the host has queued them before the GPU starts them: the time is the device's, not the
+// host's launch rate (which a CUDA graph would hide at run time anyway).
+#include <algorithm>
+
+#include "runtime/device_runner.h"
+
+#if KILN_HAS_CUDA
+#include <cuda_runtime.h>
+
+#include "backends/cuda/cuda_status.h"
+#include "backends/cuda/kernel_context.h"
+#include "backends/cuda/library_handles.h"
+#endif
+
+namespace kiln::runtime {
+
+#if KILN_HAS_CUDA
+
+namespace {
+
+constexpr int32_t kRounds = 3;        // timed rounds per candidate; the median is kept
+constexpr int32_t kLaunches = 3;      // back-to-back launches per round
+constexpr int32_t kDelayUs = 2000;    // delay kernel ahead of each round (covers the host's launches)
+constexpr float kGiveUpFactor = 4.f;  // a candidate whose warm-up is this much slower than the best is dropped
+
+struct Events {
+    cudaEvent_t begin{}, end{};
+    ~Events() {
+        if (begin) cudaEventDestroy(begin);
+        if (end) cudaEventDestroy(end);
+    }
+};
+
+}  // namespace
+
+StatusOr<DeviceRunner::TuneResult> DeviceRunner::tune(const plan::Plan& plan, const DeviceWeights& weights,
+                                                      const ResolvedShapes& r, const IoAddresses& io, void* arena,
+                                                      cudaStream_t stream) {
+    const ir::Graph& g = plan.graph;
+    TuneResult result;
+    result.tactics = plan.tactics;
+    result.tactics.resize(g.nodes().size(), plan::NodeTactic{"cuda", 0});
+    const auto* libraries = static_cast<const cuda::LibraryHandles*>(mLibraries.get());
+    if (!libraries) return invalidState("DeviceRunner::tune needs prepare() first");
+    Events ev;
+    KILN_CUDA_RETURN_IF_ERROR(cudaEventCreate(&ev.begin));
+    KILN_CUDA_RETURN_IF_ERROR(cudaEventCreate(&ev.end));
+    std::vector<TensorRef> ins, outs;
+    for (ir::NodeId i = 0; i < static_cast<ir::NodeId>(g.nodes().size()); ++i) {
+        if (r.nodeDone[static_cast<size_t>(i)]) continue;
+        const ir::Node& n = g.node(i);
+        bindNode(plan, weights, r, io, arena, i, ins, outs);
+        cuda::KernelContext ctx{ins, outs, stream, mWorkspace, mWorkspaceBytes, libraries};
+        auto listed = cuda::listTactics(n.attrs, ctx);
+        if (!listed.isOk()) return listed.status().withContext(g.describeNode(i));
+        const std::vector<cuda::TacticCandidate> candidates = std::move(listed).value();
+        if (candidates.size() < 2) {
+            if (candidates.size() == 1) {
+                result.tactics[static_cast<size_t>(i)] = {candidates[0].name, candidates[0].id};
+                result.workspaceBytes = std::max(result.workspaceBytes, candidates[0].workspaceBytes);
+            }
+            continue;
+        }
+        float best = 0.f;
+        const cuda::TacticCandidate* chosen = nullptr;
+        for (const cuda::TacticCandidate& c : candidates) {
+            ctx.tactic = c.id;
+            // Warm-up, timed on its own: it also screens out candidates far slower than the best so far.
+            cudaEventRecord(ev.begin, stream);
+            Status st = cuda::runNode(n.attrs, ctx);
+            cudaEventRecord(ev.end, stream);
+            KILN_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+            cudaGetLastError();
+            if (!st.isOk()) continue;  // this algorithm refused these descriptors: not a candidate
+            float warm = 0.f;
+            cudaEventElapsedTime(&warm, ev.begin, ev.end);
+            if (chosen && warm > kGiveUpFactor * best) continue;
+            std::vector<float> rounds;
+            for (int32_t k = 0; k < kRounds && st.isOk(); ++k) {
+                KILN_RETURN_IF_ERROR(cuda::enqueueDelay(stream, kDelayUs));
+                cudaEventRecord(ev.begin, stream);
+                for (int32_t l = 0; l < kLaunches && st.isOk(); ++l) st = cuda::runNode(n.attrs, ctx);
+                cudaEventRecord(ev.end, stream);
+                KILN_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+                float ms = 0.f;
+                cudaEventElapsedTime(&ms, ev.begin, ev.end);
+                rounds.push_back(ms / kLaunches);
+            }
+            if (!st.isOk()) continue;
+            ++result.timedCandidates;
+            std::sort(rounds.begin(), rounds.end());
+            const float median = rounds[rounds.size() / 2];
+            if (!chosen || median < best) {
+                best = median;
+                chosen = &c;
+            }
+        }
+        if (!chosen)
+            return unsupported(g.describeNode(i) + ": none of its " + std::to_string(candidates.size()) +
+                               " candidate tactics ran on this GPU; build for target 'cpu' or report the layer");
+        result.tactics[static_cast<size_t>(i)] = {chosen->name, chosen->id};
+        result.workspaceBytes = std::max(result.workspaceBytes, chosen->workspaceBytes);
+        ++result.tunedNodes;
+    }
+    return result;
+}
+
+#else
+
+StatusOr<DeviceRunner::TuneResult> DeviceRunner::tune(const plan::Plan&, const DeviceWeights&, const ResolvedShapes&,
+                                                      const IoAddresses&, void*, cudaStream_t) {
+    return unsupported("this Kiln was built without CUDA: GPU plans cannot be tuned here");
+}
+
+#endif
+
+}  // namespace kiln::runtime

@@ -1,0 +1,111 @@
+// The autotuner end to end (label gpu): a GPU build times the cuDNN algorithms of every convolution and
+// records the winner in the plan (tactic name "cudnn_fwd_<algorithm>", id = the algorithm), the plan's
+// header carries the workspace the winners need, the engine runs the tuned plan with those algorithms,
+// and the outputs match the CPU plan (the reference kernels). Skipped without a GPU.
+#include <cuda_runtime.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backends/device_info.h"
+#include "kiln/kiln.h"
+#include "support/test_logger.h"
+
+namespace kiln {
+namespace {
+
+constexpr int64_t kN = 3, kC = 8, kH = 23, kW = 17, kK = 24;
+
+std::vector<float> randomValues(size_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    std::vector<float> v(n);
+    for (float& f : v) f = u(rng);
+    return v;
+}
+
+struct TwoConvNet {
+    std::vector<float> w1 = randomValues(kK * kC * 9, 1), b1 = randomValues(kK, 2);
+    std::vector<float> w2 = randomValues(kK * kK * 25, 3), b2 = randomValues(kK, 4);
+
+    std::unique_ptr<IHostMemory> build(const char* target, testing::TestLogger& logger) const {
+        std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
+        std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
+        ITensor* x = net->addInput("x", DataType::kFLOAT, Dims4(kN, kC, kH, kW));
+        auto* c1 = net->addConvolutionNd(*x, kK, Dims2(3, 3), Weights{DataType::kFLOAT, w1.data(), (int64_t)w1.size()},
+                                         Weights{DataType::kFLOAT, b1.data(), kK});
+        c1->setPaddingNd(Dims2(1, 1));
+        auto* relu = net->addActivation(*c1->getOutput(0), ActivationType::kRELU);
+        auto* c2 = net->addConvolutionNd(*relu->getOutput(0), kK, Dims2(5, 5),
+                                         Weights{DataType::kFLOAT, w2.data(), (int64_t)w2.size()},
+                                         Weights{DataType::kFLOAT, b2.data(), kK});
+        c2->setPaddingNd(Dims2(2, 2));
+        c2->getOutput(0)->setName("y");
+        net->markOutput(*c2->getOutput(0));
+        std::unique_ptr<IBuilderConfig> config(builder->createBuilderConfig());
+        if (!config->setTargetDevice(target)) return nullptr;
+        return std::unique_ptr<IHostMemory>(builder->buildSerializedNetwork(*net, *config));
+    }
+};
+
+TEST(CudaTuning, ConvolutionsGetTimedCudnnAlgorithmsAndMatchTheCpuPlan) {
+    if (!backends::cudaCompiledIn()) GTEST_SKIP() << "Kiln was built without CUDA";
+    if (backends::cudaDeviceCount() == 0) GTEST_SKIP() << "no CUDA device on this machine";
+    TwoConvNet net;
+    testing::TestLogger logger;
+    auto gpuPlan = net.build("cuda:0", logger);
+    ASSERT_NE(gpuPlan, nullptr) << logger.allErrors();
+    auto cpuPlan = net.build("cpu", logger);
+    ASSERT_NE(cpuPlan, nullptr) << logger.allErrors();
+    std::unique_ptr<IRuntime> runtime(createInferRuntime(logger));
+    std::unique_ptr<ICudaEngine> gpu(runtime->deserializeCudaEngine(gpuPlan->data(), gpuPlan->size()));
+    std::unique_ptr<ICudaEngine> cpu(runtime->deserializeCudaEngine(cpuPlan->data(), cpuPlan->size()));
+    ASSERT_NE(gpu, nullptr) << logger.allErrors();
+    ASSERT_NE(cpu, nullptr) << logger.allErrors();
+
+    // Both convolutions were tuned: the inspector shows a cuDNN algorithm as their tactic.
+    std::unique_ptr<IEngineInspector> inspector(gpu->createEngineInspector());
+    int32_t tuned = 0;
+    for (int32_t i = 0; i < gpu->getNbLayers(); ++i) {
+        const std::string info = inspector->getLayerInformation(i);
+        if (info.find("\"op\":\"Convolution\"") == std::string::npos) continue;
+        EXPECT_NE(info.find("\"tactic\":\"cudnn_fwd_"), std::string::npos) << info;
+        ++tuned;
+    }
+    EXPECT_EQ(tuned, 2);
+
+    const std::vector<float> x = randomValues(kN * kC * kH * kW, 9);
+    const size_t outCount = static_cast<size_t>(kN * kK * kH * kW);
+    std::vector<float> want(outCount), got(outCount);
+    std::unique_ptr<IExecutionContext> cctx(cpu->createExecutionContext());
+    cctx->setInputTensorAddress("x", x.data());
+    cctx->setTensorAddress("y", want.data());
+    ASSERT_TRUE(cctx->enqueueV3(nullptr)) << logger.allErrors();
+
+    std::unique_ptr<IExecutionContext> gctx(gpu->createExecutionContext());
+    float *dx = nullptr, *dy = nullptr;
+    ASSERT_EQ(cudaMalloc(&dx, x.size() * sizeof(float)), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&dy, outCount * sizeof(float)), cudaSuccess);
+    ASSERT_EQ(cudaMemcpy(dx, x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
+    gctx->setInputTensorAddress("x", dx);
+    gctx->setTensorAddress("y", dy);
+    void* bindings[] = {dx, dy};
+    const bool ran = gctx->executeV2(bindings);
+    cudaMemcpy(got.data(), dy, outCount * sizeof(float), cudaMemcpyDeviceToHost);
+    cudaFree(dx);
+    cudaFree(dy);
+    ASSERT_TRUE(ran) << logger.allErrors();
+    // Float32 without TF32 on both sides; FFT/Winograd candidates spread rounding over a tile: the error is
+    // bounded relative to the output's scale (the sums have 72 and 600 products of values in [-1, 1]).
+    double scale = 0.0;
+    for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
+    for (size_t i = 0; i < outCount; ++i)
+        ASSERT_NEAR(got[i], want[i], 1e-5 * scale + 1e-5) << "y[" << i << "]";
+}
+
+}  // namespace
+}  // namespace kiln
