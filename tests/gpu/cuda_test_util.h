@@ -57,8 +57,11 @@ inline std::string cudaError(const char* what, cudaError_t e) {
 
 /// Runs `attrs` on the device. Inputs go to device memory except shape-input slots, which stay on the
 /// host as the runtime leaves them; `outputs` give the output types and shapes and receive the results.
+/// misalignElements > 0 shifts every device tensor by that many of its own elements from cudaMalloc's
+/// 256-byte alignment, as a view into a larger buffer would be: the kernels' vector paths must fall back.
 inline Status runCuda(const ir::Attrs& attrs, const std::vector<HostTensor>& inputs,
-                      std::vector<HostTensor>& outputs) {
+                      std::vector<HostTensor>& outputs, int64_t misalignElements = 0) {
+    const auto shift = [&](DataType t) { return misalignElements * dataTypeSize(t); };
     DeviceAllocations mem;
     const ir::OpKind kind = ir::opKindOf(attrs);
     std::vector<TensorRef> in, out;
@@ -66,16 +69,18 @@ inline Status runCuda(const ir::Attrs& attrs, const std::vector<HostTensor>& inp
         const HostTensor& h = inputs[i];
         TensorRef r = h.ref();
         if (h.present() && !ir::isShapeInputSlot(kind, i)) {
-            r.data = mem.alloc(static_cast<int64_t>(h.bytes.size()));
+            r.data = mem.alloc(static_cast<int64_t>(h.bytes.size()) + shift(h.type));
             if (r.data == nullptr) return allocationFailed("cudaMalloc for input " + std::to_string(i));
+            r.data = static_cast<uint8_t*>(r.data) + shift(h.type);
             if (!h.bytes.empty()) cudaMemcpy(r.data, h.bytes.data(), h.bytes.size(), cudaMemcpyHostToDevice);
         }
         in.push_back(r);
     }
     for (size_t i = 0; i < outputs.size(); ++i) {
         TensorRef r{outputs[i].type, outputs[i].shape,
-                    mem.alloc(static_cast<int64_t>(outputs[i].bytes.size()))};
+                    mem.alloc(static_cast<int64_t>(outputs[i].bytes.size()) + shift(outputs[i].type))};
         if (r.data == nullptr) return allocationFailed("cudaMalloc for output " + std::to_string(i));
+        r.data = static_cast<uint8_t*>(r.data) + shift(outputs[i].type);
         cudaMemset(r.data, 0xAB, outputs[i].bytes.size());
         out.push_back(r);
     }
@@ -124,12 +129,13 @@ struct BothRuns {
 
 /// Runs inference + the reference kernel, then the CUDA kernel on outputs of the inferred types and shapes.
 inline StatusOr<BothRuns> runBoth(const ir::Attrs& attrs, const std::vector<HostTensor>& inputs,
-                                  std::vector<DataType> outputTypes = {}, int nbOutputs = 1) {
+                                  std::vector<DataType> outputTypes = {}, int nbOutputs = 1,
+                                  int64_t misalignElements = 0) {
     auto ref = testing::runSingleOp(attrs, inputs, nbOutputs, std::move(outputTypes));
     if (!ref.isOk()) return ref.status().withContext("reference");
     BothRuns r{std::move(*ref), {}};
     for (const HostTensor& w : r.want) r.got.emplace_back(w.type, w.shape);
-    Status st = runCuda(attrs, inputs, r.got);
+    Status st = runCuda(attrs, inputs, r.got, misalignElements);
     if (!st.isOk()) return st.withContext("cuda");
     return r;
 }

@@ -3,9 +3,10 @@
 // inputs through per-dimension strides (0 where an input broadcasts). The host side builds an Indexer from
 // shapes and merges adjacent dimensions that every operand walks contiguously (and drops extent-1 ones),
 // so a broadcast such as [3,7,5] + [5] costs two divisions per element rather than three, and a
-// same-shape or scalar operand costs none. Everything here is __host__ __device__ and free of kernels
-// and intrinsics, so the CPU unit tests (tests/unit/cuda_index_math_test.cc) run this very code against
-// the reference kernels on machines without a GPU.
+// same-shape or scalar operand costs none; offsets32 does the same in 32-bit arithmetic for the tensors of
+// fewer than 2^31 elements that nearly every model has. Everything here is __host__ __device__ and free of
+// kernels and intrinsics, so the CPU unit tests (tests/unit/cuda_index_math_test.cc) run this very code
+// against the reference kernels on machines without a GPU.
 #pragma once
 
 #include <array>
@@ -56,7 +57,30 @@ struct Indexer {
             for (int k = 0; k < N; ++k) off[k] += c * strides[k][d];
         }
     }
+
+    /// offsets() in 32-bit arithmetic: valid when i and every offset are below 2^31 (fitsIndex32), which
+    /// holds for any index of an output of fewer than 2^31 elements whose operands are no larger. A few
+    /// instructions per dim instead of the 64-bit sequence and its range test.
+    KILN_HD void offsets32(uint32_t i, uint32_t (&off)[N]) const {
+        if (!general) {
+            for (int k = 0; k < N; ++k) off[k] = direct[k] ? i : 0u;
+            return;
+        }
+        for (int k = 0; k < N; ++k) off[k] = 0;
+        for (int d = rank - 1; d >= 0; --d) {
+            const uint32_t extent = static_cast<uint32_t>(dims[d]);
+            const uint32_t q = i / extent;
+            const uint32_t c = i - q * extent;
+            i = q;
+            for (int k = 0; k < N; ++k) off[k] += c * static_cast<uint32_t>(strides[k][d]);
+        }
+    }
 };
+
+/// Whether flat indices of [0, n) and the offsets of operands no larger than n elements fit offsets32.
+KILN_HD inline bool fitsIndex32(int64_t n) {
+    return n >= 0 && n < (int64_t{1} << 31);
+}
 
 /// Builds an Indexer over output dims `out` with strides[k][d] = the stride operand k advances by per step
 /// of output dim d (0 where it broadcasts).

@@ -1,47 +1,17 @@
 // CUDA kernel for Concatenation: each input is a block of `outer` rows of (its extent along the axis x
 // inner) elements, copied into the output rows at its offset along the axis; one launch per input (at
-// most 64). The copy moves the widest word (up to 16 bytes) that divides the row length, the output row
-// pitch and both addresses, so rows that are multiples of 16 bytes move as 16-byte words; a single row
-// (outer == 1) is one device copy. Bytes are copied as they are: every DataType.
+// most 64), as a run copy (movement/copy_runs.h): the widest word (up to 16 bytes) that divides the row
+// length, the output row pitch and both addresses, no division per word; a single row (outer == 1) is one
+// device copy. Bytes are copied as they are: every DataType.
 #include "backends/cuda/kernel_context.h"
 #include "backends/cuda/kernels/common/indexing.cuh"
 #include "backends/cuda/kernels/common/launch.cuh"
+#include "backends/cuda/kernels/movement/copy_runs.h"
 
 namespace kiln::cuda {
 namespace {
 
 constexpr const char* kName = "Concatenation kernel";
-
-/// dst[r * dstPitch + c] = src[r * rowWords + c] for r < rows, c < rowWords (all in words).
-template <class W>
-__global__ void __launch_bounds__(kBlockSize) copyRowsKernel(const W* __restrict__ src, W* __restrict__ dst,
-                                                             int64_t n, int64_t rowWords, int64_t dstPitch) {
-    for (int64_t i = gridStart(); i < n; i += gridStep()) {
-        int64_t c;
-        const int64_t r = divMod(i, rowWords, &c);
-        dst[r * dstPitch + c] = src[i];
-    }
-}
-
-Status copyRows(const void* src, void* dst, int64_t rows, int64_t rowBytes, int64_t dstPitchBytes,
-                cudaStream_t stream) {
-    if (rows == 0 || rowBytes == 0) return Status::ok();
-    if (rows == 1) {
-        KILN_CUDA_RETURN_IF_ERROR(
-            cudaMemcpyAsync(dst, src, static_cast<size_t>(rowBytes), cudaMemcpyDeviceToDevice, stream));
-        return Status::ok();
-    }
-    const int64_t word = widestWord(rowBytes, dstPitchBytes, reinterpret_cast<uintptr_t>(src),
-                                    reinterpret_cast<uintptr_t>(dst));
-    const int64_t rowWords = rowBytes / word;
-    const int64_t n = rows * rowWords;
-    return withCopyWord(word, [&](auto tag) {
-        using W = decltype(tag);
-        copyRowsKernel<W><<<gridFor(n), kBlockSize, 0, stream>>>(
-            static_cast<const W*>(src), static_cast<W*>(dst), n, rowWords, dstPitchBytes / word);
-        return launchStatus(kName);
-    });
-}
 
 }  // namespace
 
@@ -72,8 +42,11 @@ Status runConcatenation(const ir::ConcatenationAttrs& attrs, const KernelContext
     int64_t offset = 0;  // along the axis
     for (const TensorRef& in : ctx.inputs) {
         const int64_t rowBytes = in.shape.d[axis] * inner * elem;
-        KILN_RETURN_IF_ERROR(copyRows(in.data, static_cast<uint8_t*>(out.data) + offset * inner * elem, outer,
-                                      rowBytes, pitchBytes, ctx.stream));
+        const Dims rows = makeDims({outer});
+        const RunCopyPlan plan = makeRunCopy(rows, &rowBytes, &pitchBytes, nullptr, rowBytes);
+        KILN_RETURN_IF_ERROR(launchRunCopy(plan, in.data,
+                                           static_cast<uint8_t*>(out.data) + offset * inner * elem,
+                                           out.bytes(), RunIndex{}, ctx.stream, kName));
         offset += in.shape.d[axis];
     }
     return Status::ok();

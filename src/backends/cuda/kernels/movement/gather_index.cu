@@ -3,9 +3,14 @@
 // copies one element as a word of its size. Index values are data on the device, so they cannot be
 // checked before the launch as the reference does: an index out of range yields a zero element (all bytes
 // 0) instead of a read outside the tensor; the reference's error describes what a correct model never feeds.
+// kDEFAULT without batch dims (embedding lookups, the q/k/v split by a scalar index) copies whole rows of
+// the dims after the axis instead, one index read per row (movement/copy_runs.h).
+#include <algorithm>
+
 #include "backends/cuda/kernel_context.h"
 #include "backends/cuda/kernels/common/indexing.cuh"
 #include "backends/cuda/kernels/common/launch.cuh"
+#include "backends/cuda/kernels/movement/copy_runs.h"
 #include "backends/cuda/kernels/movement/gather_offsets.cuh"
 
 namespace kiln::cuda {
@@ -30,6 +35,10 @@ Status runGather(const ir::GatherAttrs& attrs, const KernelContext& ctx) {
     const TensorRef& data = ctx.inputs[0];
     const int64_t n = out.numel();
     if (n == 0) return Status::ok();
+    if (p.mode == GatherMode::kDEFAULT && p.b == 0)
+        return launchRunCopy(gatherRuns(data.shape, p.axis, ctx.inputs[1].numel(), dataTypeSize(out.type)),
+                             data.data, out.data, std::max(data.bytes(), out.bytes()),
+                             RunIndex{p.indices, p.idx64, data.shape.d[p.axis]}, ctx.stream, kName);
     return withElementWord(dataTypeSize(out.type), [&](auto tag) {
         using W = decltype(tag);
         gatherKernel<W><<<gridFor(n), kBlockSize, 0, ctx.stream>>>(static_cast<const W*>(data.data),

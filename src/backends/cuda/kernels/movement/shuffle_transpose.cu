@@ -2,12 +2,14 @@
 // row-major buffer, so a Shuffle without transposes is one device copy; otherwise each output element is
 // fetched through two index maps (output -> reshaped flat index through the second transpose, reshaped
 // flat index -> input offset through the first), which needs no staging buffer when both transposes are
-// present. Elements move as words of their size, so every DataType is copied bit-exactly. This is the
-// plain gather variant: reads are strided when the innermost dim moves; a tiled shared-memory transpose is
-// the tactic to add when profiles show Shuffle matters.
+// present. With a single transpose, the merged permutation (movement/copy_plan.h) picks a faster path: a
+// copy when it only moves extent-1 dims, runs of the innermost dim when that stays innermost ([B,S,H,D] ->
+// [B,H,S,D]), or a 32x32 shared-memory tiled transpose (movement/copy_runs.cu). Elements move as words of
+// their size, so every DataType is copied bit-exactly.
 #include "backends/cuda/kernel_context.h"
 #include "backends/cuda/kernels/common/indexing.cuh"
 #include "backends/cuda/kernels/common/launch.cuh"
+#include "backends/cuda/kernels/movement/copy_runs.h"
 
 namespace kiln::cuda {
 namespace {
@@ -15,8 +17,19 @@ namespace {
 constexpr const char* kName = "Shuffle kernel";
 
 template <class W>
-__global__ void __launch_bounds__(kBlockSize) permuteKernel(const W* __restrict__ x, W* __restrict__ y,
-                                                            int64_t n, Indexer<1> second, Indexer<1> first) {
+__global__ void __launch_bounds__(kBlockSize)
+    permuteKernel(const W* __restrict__ x, W* __restrict__ y, int64_t n, Indexer<1> second, Indexer<1> first,
+                  bool index32) {
+    if (index32) {
+        const uint32_t n32 = static_cast<uint32_t>(n), step = blockDim.x * gridDim.x;
+        for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n32; i += step) {
+            uint32_t reshaped[1], from[1];
+            second.offsets32(i, reshaped);
+            first.offsets32(reshaped[0], from);
+            y[i] = x[from[0]];
+        }
+        return;
+    }
     for (int64_t i = gridStart(); i < n; i += gridStep()) {
         int64_t reshaped[1], from[1];
         second.offsets(i, reshaped);
@@ -70,12 +83,33 @@ Status runShuffle(const ir::ShuffleAttrs& attrs, const KernelContext& ctx) {
     Dims reshaped;
     reshaped.nbDims = outRank;
     for (int i = 0; i < outRank; ++i) reshaped.d[attrs.secondTranspose.order[i]] = out.shape.d[i];
+    const int64_t elementBytes = dataTypeSize(in.type);
+    if (first != second) {
+        // One transpose: the reshape before or after it only renames the flat buffer.
+        const TransposePlan plan = first ? planTranspose(in.shape, attrs.firstTranspose)
+                                         : planTranspose(reshaped, attrs.secondTranspose);
+        switch (plan.path) {
+            case TransposePath::kCopy:
+                KILN_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(out.data, in.data, static_cast<size_t>(in.bytes()),
+                                                          cudaMemcpyDeviceToDevice, ctx.stream));
+                return Status::ok();
+            case TransposePath::kRuns:
+                return launchRunCopy(transposeRuns(plan, elementBytes), in.data, out.data, in.bytes(),
+                                     RunIndex{}, ctx.stream, kName);
+            case TransposePath::kTiled:
+                return launchTiledTranspose(tiledTranspose(plan), in.data, out.data, elementBytes, ctx.stream,
+                                            kName);
+            case TransposePath::kGather:
+                break;
+        }
+    }
     const Indexer<1> secondMap = makeTransposeIndexer(reshaped, attrs.secondTranspose);
     const Indexer<1> firstMap = makeTransposeIndexer(in.shape, attrs.firstTranspose);
-    return withElementWord(dataTypeSize(in.type), [&](auto tag) {
+    return withElementWord(elementBytes, [&](auto tag) {
         using W = decltype(tag);
-        permuteKernel<W><<<gridFor(n), kBlockSize, 0, ctx.stream>>>(
-            static_cast<const W*>(in.data), static_cast<W*>(out.data), n, secondMap, firstMap);
+        permuteKernel<W><<<gridFor(n), kBlockSize, 0, ctx.stream>>>(static_cast<const W*>(in.data),
+                                                                    static_cast<W*>(out.data), n, secondMap,
+                                                                    firstMap, fitsIndex32(n));
         return launchStatus(kName);
     });
 }

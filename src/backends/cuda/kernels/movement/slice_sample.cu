@@ -4,7 +4,10 @@
 // and stride come from inputs 1 and 3 when present (host values: shape-input slots), else from the
 // attributes; the size is the output's shape. The kFILL value (input 4, on the device) is converted to
 // the output type on the device by Cast's rules; the reference takes a double detour there, which differs
-// only for int64 values beyond 2^53 filled into a float type. Elements move as words of their size.
+// only for int64 values beyond 2^53 filled into a float type. Elements move as words of their size. A
+// stride-1 Slice that stays inside the input is a run copy instead (movement/copy_runs.h): contiguous runs
+// in words of up to 16 bytes.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -12,6 +15,7 @@
 #include "backends/cuda/kernels/common/dtype.cuh"
 #include "backends/cuda/kernels/common/indexing.cuh"
 #include "backends/cuda/kernels/common/launch.cuh"
+#include "backends/cuda/kernels/movement/copy_runs.h"
 #include "backends/cuda/kernels/movement/sample.h"
 #include "backends/cuda/kernels/movement/sample_offsets.cuh"
 
@@ -134,6 +138,11 @@ Status runSlice(const ir::SliceAttrs& attrs, const KernelContext& ctx) {
         fill.device = f.data;
         fill.type = f.type;
     }
+    RunCopyPlan runs;
+    if (out.numel() > 0 &&
+        sliceRuns(in.shape, out.shape, start.data(), stride.data(), dataTypeSize(out.type), &runs))
+        return launchRunCopy(runs, in.data, out.data, std::max(in.bytes(), out.bytes()), RunIndex{},
+                             ctx.stream, "Slice kernel");
     return launchSample(in, out, start.data(), stride.data(), attrs.mode, fill, ctx.stream, "Slice kernel");
 }
 

@@ -4,29 +4,21 @@
 // of a float quotient can land on the wrong integer when the exact quotient sits just below one. Integers
 // compute in int64 with two's complement wrap-around, division and remainder by zero give 0, POW with a
 // negative exponent gives the truncated real result; comparisons and logic produce bool. Each input is
-// read through an Indexer, so same-shape and scalar operands cost no index arithmetic.
+// read through the shared pointwise launcher (pointwise/map.cuh): same-shape and scalar operands, a bias row
+// ([M, N] + [N]) and a per-row value ([M, N] + [M, 1]) take its 16-byte vector path when aligned; other
+// broadcasts walk an Indexer.
 #include <cmath>
 
 #include "backends/cuda/kernel_context.h"
 #include "backends/cuda/kernels/common/dtype.cuh"
 #include "backends/cuda/kernels/common/indexing.cuh"
 #include "backends/cuda/kernels/common/launch.cuh"
+#include "backends/cuda/kernels/pointwise/map.cuh"
 
 namespace kiln::cuda {
 namespace {
 
 constexpr const char* kName = "ElementWise kernel";
-
-template <class In, class Out, class F>
-__global__ void __launch_bounds__(kBlockSize)
-    binaryKernel(const In* __restrict__ a, const In* __restrict__ b, Out* __restrict__ y, int64_t n,
-                 Indexer<2> ix, F f) {
-    for (int64_t i = gridStart(); i < n; i += gridStep()) {
-        int64_t off[2];
-        ix.offsets(i, off);
-        y[i] = Elem<Out>::store(f(Elem<In>::load(a[off[0]]), Elem<In>::load(b[off[1]])));
-    }
-}
 
 // ---- float forms -------------------------------------------------------------------------------------
 struct FSum {
@@ -163,9 +155,8 @@ struct Operands {
 
 template <class In, class Out, class F>
 Status launch(const Operands& o, F f) {
-    binaryKernel<In, Out><<<gridFor(o.n), kBlockSize, 0, o.stream>>>(
-        static_cast<const In*>(o.a), static_cast<const In*>(o.b), static_cast<Out*>(o.y), o.n, o.ix, f);
-    return launchStatus(kName);
+    return launchPointwise(o.ix, o.n, o.stream, Computed<Out, F>{f}, kName, static_cast<Out*>(o.y),
+                           static_cast<const In*>(o.a), static_cast<const In*>(o.b));
 }
 
 /// An arithmetic op: same storage in and out.

@@ -1,10 +1,12 @@
 // CUDA kernel for Select: y = condition ? then : else, the three inputs broadcast numpy-style to the
 // output. Elements are copied as words of their size, never interpreted, so one instantiation per element
-// size serves every DataType bit-exactly.
+// size serves every DataType bit-exactly. The shared pointwise launcher (pointwise/map.cuh) vectorizes
+// same-shape, scalar, row and column operands.
 #include "backends/cuda/kernel_context.h"
 #include "backends/cuda/kernels/common/dtype.cuh"
 #include "backends/cuda/kernels/common/indexing.cuh"
 #include "backends/cuda/kernels/common/launch.cuh"
+#include "backends/cuda/kernels/pointwise/map.cuh"
 
 namespace kiln::cuda {
 namespace {
@@ -12,15 +14,9 @@ namespace {
 constexpr const char* kName = "Select kernel";
 
 template <class W>
-__global__ void __launch_bounds__(kBlockSize)
-    selectKernel(const uint8_t* __restrict__ cond, const W* __restrict__ a, const W* __restrict__ b,
-                 W* __restrict__ y, int64_t n, Indexer<3> ix) {
-    for (int64_t i = gridStart(); i < n; i += gridStep()) {
-        int64_t off[3];
-        ix.offsets(i, off);
-        y[i] = cond[off[0]] != 0 ? a[off[1]] : b[off[2]];
-    }
-}
+struct Choose {
+    __device__ __forceinline__ W operator()(Bool c, W a, W b) const { return c.bits != 0 ? a : b; }
+};
 
 }  // namespace
 
@@ -39,10 +35,9 @@ Status runSelect(const ir::SelectAttrs&, const KernelContext& ctx) {
                           makeBroadcastIndexer<3>(out.shape, {cond.shape, thenT.shape, elseT.shape}, kName));
     return withElementWord(dataTypeSize(out.type), [&](auto tag) {
         using W = decltype(tag);
-        selectKernel<W><<<gridFor(n), kBlockSize, 0, ctx.stream>>>(
-            static_cast<const uint8_t*>(cond.data), static_cast<const W*>(thenT.data),
-            static_cast<const W*>(elseT.data), static_cast<W*>(out.data), n, ix);
-        return launchStatus(kName);
+        return launchPointwise(ix, n, ctx.stream, Choose<W>{}, kName, static_cast<W*>(out.data),
+                               static_cast<const Bool*>(cond.data), static_cast<const W*>(thenT.data),
+                               static_cast<const W*>(elseT.data));
     });
 }
 
