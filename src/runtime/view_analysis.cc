@@ -36,10 +36,12 @@ bool keepsOrder(const Permutation& perm, int rank, ExtentOf extentOf) {
     return true;
 }
 
-std::optional<int64_t> shuffleView(const ir::ShuffleAttrs& a, const ir::TensorDesc& in, const ir::TensorDesc& out) {
+std::optional<int64_t> shuffleView(const ir::ShuffleAttrs& a, const ir::TensorDesc& in,
+                                   const ir::TensorDesc& out) {
     const int inRank = in.shape.nbDims, outRank = out.shape.nbDims;
     if (volume(in.shape) != volume(out.shape)) return std::nullopt;
-    if (!isPermutationOf(a.firstTranspose, inRank) || !isPermutationOf(a.secondTranspose, outRank)) return std::nullopt;
+    if (!isPermutationOf(a.firstTranspose, inRank) || !isPermutationOf(a.secondTranspose, outRank))
+        return std::nullopt;
     // First transpose: output dim i of it is input dim order[i].
     if (!keepsOrder(a.firstTranspose, inRank, [&](int i) { return in.shape.d[a.firstTranspose.order[i]]; }))
         return std::nullopt;
@@ -48,7 +50,8 @@ std::optional<int64_t> shuffleView(const ir::ShuffleAttrs& a, const ir::TensorDe
     return 0;
 }
 
-std::optional<int64_t> gatherView(const ir::GatherAttrs& a, const ir::TensorDesc& data, const ir::TensorDesc& indices) {
+std::optional<int64_t> gatherView(const ir::GatherAttrs& a, const ir::TensorDesc& data,
+                                  const ir::TensorDesc& indices) {
     if (a.mode != GatherMode::kDEFAULT || a.nbElementWiseDims != 0) return std::nullopt;
     if (!indices.present() || !indices.values || volume(indices.shape) != 1) return std::nullopt;
     if (indices.type != DataType::kINT32 && indices.type != DataType::kINT64) return std::nullopt;
@@ -69,8 +72,8 @@ std::optional<int64_t> gatherView(const ir::GatherAttrs& a, const ir::TensorDesc
 
 /// Slice start or stride per dimension: input `slot` when present (its values must be known), else the
 /// attribute, else `fallback` everywhere; nullopt when unknown or of the wrong rank.
-std::optional<std::vector<int64_t>> sliceParam(std::span<const ir::TensorDesc> inputs, size_t slot, const Dims& attr,
-                                               int64_t fallback, int rank) {
+std::optional<std::vector<int64_t>> sliceParam(std::span<const ir::TensorDesc> inputs, size_t slot,
+                                               const Dims& attr, int64_t fallback, int rank) {
     std::vector<int64_t> v;
     if (slot < inputs.size() && inputs[slot].present()) {
         const ir::TensorDesc& t = inputs[slot];
@@ -85,7 +88,8 @@ std::optional<std::vector<int64_t>> sliceParam(std::span<const ir::TensorDesc> i
     return v;
 }
 
-std::optional<int64_t> sliceView(const ir::SliceAttrs& a, std::span<const ir::TensorDesc> inputs, const ir::TensorDesc& out) {
+std::optional<int64_t> sliceView(const ir::SliceAttrs& a, std::span<const ir::TensorDesc> inputs,
+                                 const ir::TensorDesc& out) {
     const ir::TensorDesc& in = inputs[0];
     const int rank = in.shape.nbDims;
     if (out.shape.nbDims != rank) return std::nullopt;
@@ -108,7 +112,8 @@ std::optional<int64_t> sliceView(const ir::SliceAttrs& a, std::span<const ir::Te
         if (out.shape.d[d] != 1) return std::nullopt;
     const std::vector<int64_t> strides = stridesOf(in.shape);
     int64_t offset = 0;
-    for (int d = 0; d < rank; ++d) offset += (*start)[static_cast<size_t>(d)] * strides[static_cast<size_t>(d)];
+    for (int d = 0; d < rank; ++d)
+        offset += (*start)[static_cast<size_t>(d)] * strides[static_cast<size_t>(d)];
     return offset;
 }
 
@@ -119,9 +124,11 @@ std::optional<int64_t> viewElementOffset(const ir::Attrs& attrs, std::span<const
     if (inputs.empty() || !inputs[0].present() || inputs[0].type != output.type) return std::nullopt;
     const ir::TensorDesc& in = inputs[0];
     if (const auto* a = std::get_if<ir::ShuffleAttrs>(&attrs)) return shuffleView(*a, in, output);
-    if (std::get_if<ir::IdentityAttrs>(&attrs)) return volume(in.shape) == volume(output.shape) ? std::optional<int64_t>(0) : std::nullopt;
+    if (std::get_if<ir::IdentityAttrs>(&attrs))
+        return volume(in.shape) == volume(output.shape) ? std::optional<int64_t>(0) : std::nullopt;
     if (const auto* a = std::get_if<ir::CastAttrs>(&attrs))
-        return a->toType == in.type && volume(in.shape) == volume(output.shape) ? std::optional<int64_t>(0) : std::nullopt;
+        return a->toType == in.type && volume(in.shape) == volume(output.shape) ? std::optional<int64_t>(0)
+                                                                                : std::nullopt;
     if (const auto* a = std::get_if<ir::GatherAttrs>(&attrs))
         return inputs.size() > 1 ? gatherView(*a, in, inputs[1]) : std::nullopt;
     if (const auto* a = std::get_if<ir::SliceAttrs>(&attrs)) return sliceView(*a, inputs, output);

@@ -35,7 +35,8 @@ protected:
     }
 };
 
-std::unique_ptr<IHostMemory> build(const std::function<void(INetworkDefinition&)>& define, const char* target, TestLogger& logger) {
+std::unique_ptr<IHostMemory> build(const std::function<void(INetworkDefinition&)>& define, const char* target,
+                                   TestLogger& logger) {
     std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
     std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
     define(*net);
@@ -64,8 +65,10 @@ struct DeviceBuffers {
 };
 
 /// Runs the engine on the device with inputs and outputs `skew` bytes past a 256-byte boundary.
-std::vector<std::vector<float>> runOnDevice(ICudaEngine& engine, const ViewNetwork& net, const std::vector<std::vector<float>>& inputs,
-                                            const std::vector<size_t>& outputSizes, size_t skew, IProfiler* profiler, TestLogger& logger) {
+std::vector<std::vector<float>> runOnDevice(ICudaEngine& engine, const ViewNetwork& net,
+                                            const std::vector<std::vector<float>>& inputs,
+                                            const std::vector<size_t>& outputSizes, size_t skew,
+                                            IProfiler* profiler, TestLogger& logger) {
     std::unique_ptr<IExecutionContext> ctx(engine.createExecutionContext());
     EXPECT_NE(ctx, nullptr);
     if (!ctx) return {};
@@ -99,7 +102,8 @@ std::vector<std::vector<float>> runOnDevice(ICudaEngine& engine, const ViewNetwo
     return got;
 }
 
-std::vector<std::vector<float>> runOnCpu(const ViewNetwork& net, const std::vector<std::vector<float>>& inputs,
+std::vector<std::vector<float>> runOnCpu(const ViewNetwork& net,
+                                         const std::vector<std::vector<float>>& inputs,
                                          const std::vector<size_t>& outputSizes, TestLogger& logger) {
     auto plan = build(net.define, "cpu", logger);
     EXPECT_NE(plan, nullptr) << logger.allErrors();
@@ -107,7 +111,8 @@ std::vector<std::vector<float>> runOnCpu(const ViewNetwork& net, const std::vect
     std::unique_ptr<IRuntime> runtime(createInferRuntime(logger));
     std::unique_ptr<ICudaEngine> engine(runtime->deserializeCudaEngine(plan->data(), plan->size()));
     std::unique_ptr<IExecutionContext> ctx(engine->createExecutionContext());
-    for (size_t k = 0; k < inputs.size(); ++k) ctx->setInputTensorAddress(net.inputs[k].first.c_str(), inputs[k].data());
+    for (size_t k = 0; k < inputs.size(); ++k)
+        ctx->setInputTensorAddress(net.inputs[k].first.c_str(), inputs[k].data());
     std::vector<std::vector<float>> got;
     for (size_t k = 0; k < outputSizes.size(); ++k) got.emplace_back(outputSizes[k]);
     for (size_t k = 0; k < got.size(); ++k) ctx->setTensorAddress(net.outputs[k].c_str(), got[k].data());
@@ -117,12 +122,14 @@ std::vector<std::vector<float>> runOnCpu(const ViewNetwork& net, const std::vect
 
 // Relu, one add and one multiply per element are correctly rounded on both sides; the tolerance only
 // allows a contraction into an FMA by the device compiler.
-void expectClose(const std::vector<std::vector<float>>& got, const std::vector<std::vector<float>>& want, const std::string& what) {
+void expectClose(const std::vector<std::vector<float>>& got, const std::vector<std::vector<float>>& want,
+                 const std::string& what) {
     ASSERT_EQ(got.size(), want.size()) << what;
     for (size_t k = 0; k < want.size(); ++k) {
         ASSERT_EQ(got[k].size(), want[k].size()) << what;
         for (size_t i = 0; i < want[k].size(); ++i)
-            ASSERT_NEAR(got[k][i], want[k][i], 1e-6 * (1.0 + std::fabs(want[k][i]))) << what << ": output " << k << " element " << i;
+            ASSERT_NEAR(got[k][i], want[k][i], 1e-6 * (1.0 + std::fabs(want[k][i])))
+                << what << ": output " << k << " element " << i;
     }
 }
 
@@ -158,14 +165,16 @@ TEST_P(CudaViewTest, MatchesTheCpuPlanWithTheExpectedViews) {
     CountingProfiler profiler;
     expectClose(runOnDevice(*engine, net, inputs, sizes, 0, &profiler, logger), want, net.name);
     EXPECT_EQ(profiler.count, executedNodes(**resolved)) << net.name << ": view nodes are not launched";
-    expectClose(runOnDevice(*engine, net, inputs, sizes, 4, nullptr, logger), want, net.name + " (buffers at +4 bytes)");
+    expectClose(runOnDevice(*engine, net, inputs, sizes, 4, nullptr, logger), want,
+                net.name + " (buffers at +4 bytes)");
 }
 
 INSTANTIATE_TEST_SUITE_P(Networks, CudaViewTest, ::testing::ValuesIn(testing::viewNetworks()),
                          [](const ::testing::TestParamInfo<ViewNetwork>& info) { return info.param.name; });
 
 TEST(CudaViewDynamicTest, GatherSwitchesBetweenViewAndCopyWithTheBatch) {
-    if (!backends::cudaCompiledIn() || backends::cudaDeviceCount() == 0) GTEST_SKIP() << "no CUDA device on this machine";
+    if (!backends::cudaCompiledIn() || backends::cudaDeviceCount() == 0)
+        GTEST_SKIP() << "no CUDA device on this machine";
     // y = relu(x[B,3,8])[:, 2, :] + 0.25: at batch 1 one slab at 64 bytes (a view), else B rows (a copy).
     auto store = std::make_shared<testing::ConstantStore>();
     ViewNetwork net;
@@ -174,7 +183,9 @@ TEST(CudaViewDynamicTest, GatherSwitchesBetweenViewAndCopyWithTheBatch) {
     net.define = [store](INetworkDefinition& n) {
         ITensor* r = testing::relu(n, *n.addInput("x", DataType::kFLOAT, Dims3(-1, 3, 8)));
         ITensor* g = n.addGather(*r, *testing::index(n, *store, 2, true), 1)->getOutput(0);
-        testing::output(n, testing::binary(n, *g, *testing::scalar(n, *store, 2, 0.25f), ElementWiseOperation::kSUM), "y");
+        testing::output(
+            n, testing::binary(n, *g, *testing::scalar(n, *store, 2, 0.25f), ElementWiseOperation::kSUM),
+            "y");
     };
     TestLogger logger;
     auto plan = build(net.define, "cuda:0", logger);
@@ -191,7 +202,8 @@ TEST(CudaViewDynamicTest, GatherSwitchesBetweenViewAndCopyWithTheBatch) {
     ASSERT_EQ(cudaStreamCreate(&stream), cudaSuccess);
     for (int64_t b : {1, 3, 1}) {
         std::vector<float> hx(static_cast<size_t>(b * 24));
-        for (size_t i = 0; i < hx.size(); ++i) hx[i] = static_cast<float>((static_cast<int64_t>(i) * 7) % 11) - 5.f;
+        for (size_t i = 0; i < hx.size(); ++i)
+            hx[i] = static_cast<float>((static_cast<int64_t>(i) * 7) % 11) - 5.f;
         cudaMemcpy(x, hx.data(), hx.size() * sizeof(float), cudaMemcpyHostToDevice);
         ASSERT_TRUE(ctx->setInputShape("x", Dims3(b, 3, 8)));
         ctx->setInputTensorAddress("x", x);
@@ -202,7 +214,8 @@ TEST(CudaViewDynamicTest, GatherSwitchesBetweenViewAndCopyWithTheBatch) {
         cudaMemcpy(got.data(), y, got.size() * sizeof(float), cudaMemcpyDeviceToHost);
         for (int64_t i = 0; i < b; ++i)
             for (int64_t j = 0; j < 8; ++j)  // small integers plus 0.25: exact
-                ASSERT_EQ(got[static_cast<size_t>(i * 8 + j)], std::max(0.f, hx[static_cast<size_t>(i * 24 + 16 + j)]) + 0.25f)
+                ASSERT_EQ(got[static_cast<size_t>(i * 8 + j)],
+                          std::max(0.f, hx[static_cast<size_t>(i * 24 + 16 + j)]) + 0.25f)
                     << "batch " << b << " row " << i << " column " << j;
     }
     cudaStreamDestroy(stream);

@@ -1,18 +1,20 @@
 // viewElementOffset (src/runtime/view_analysis.h) on hand-built descriptors: which Shuffle, Identity,
 // Cast, Gather and Slice nodes re-read one contiguous block of their input, and at which element offset
 // (hand-computed here from the row-major layout), including every case that must stay a copy.
+#include "runtime/view_analysis.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <optional>
 #include <vector>
 
-#include "runtime/view_analysis.h"
-
 namespace kiln::runtime {
 namespace {
 
-ir::TensorDesc desc(Dims shape, DataType type = DataType::kFLOAT, const void* values = nullptr) { return {type, shape, values}; }
+ir::TensorDesc desc(Dims shape, DataType type = DataType::kFLOAT, const void* values = nullptr) {
+    return {type, shape, values};
+}
 
 Dims dims1(int64_t n) {
     Dims d;
@@ -27,7 +29,8 @@ ir::TensorDesc absent() {
     return d;
 }
 
-std::optional<int64_t> offsetOf(const ir::Attrs& attrs, const std::vector<ir::TensorDesc>& in, const ir::TensorDesc& out) {
+std::optional<int64_t> offsetOf(const ir::Attrs& attrs, const std::vector<ir::TensorDesc>& in,
+                                const ir::TensorDesc& out) {
     return viewElementOffset(attrs, in, out);
 }
 
@@ -60,7 +63,8 @@ TEST(ViewAnalysis, ShuffleIsAViewUnlessATransposeReordersDimsLargerThanOne) {
 
 TEST(ViewAnalysis, IdentityAndCastAreViewsOnlyWithoutAConversion) {
     EXPECT_EQ(offsetOf(ir::IdentityAttrs{}, {desc(Dims2(5, 3))}, desc(Dims2(5, 3))), 0);
-    EXPECT_EQ(offsetOf(ir::IdentityAttrs{}, {desc(Dims2(5, 3))}, desc(Dims2(5, 3), DataType::kHALF)), std::nullopt);
+    EXPECT_EQ(offsetOf(ir::IdentityAttrs{}, {desc(Dims2(5, 3))}, desc(Dims2(5, 3), DataType::kHALF)),
+              std::nullopt);
     ir::CastAttrs cast;
     cast.toType = DataType::kINT32;
     EXPECT_EQ(offsetOf(cast, {desc(Dims2(5, 3), DataType::kINT32)}, desc(Dims2(5, 3), DataType::kINT32)), 0);
@@ -75,15 +79,21 @@ TEST(ViewAnalysis, GatherOfOneKnownIndexBelowUnitOuterDims) {
     // [3,5,7] row 1 starts at 35.
     EXPECT_EQ(offsetOf(axis0, {desc(Dims3(3, 5, 7)), i1}, desc(Dims2(5, 7))), 35);
     // -1 is the last row: 70.
-    EXPECT_EQ(offsetOf(axis0, {desc(Dims3(3, 5, 7)), desc(Dims{}, DataType::kINT32, &minusOne)}, desc(Dims2(5, 7))), 70);
+    EXPECT_EQ(
+        offsetOf(axis0, {desc(Dims3(3, 5, 7)), desc(Dims{}, DataType::kINT32, &minusOne)}, desc(Dims2(5, 7))),
+        70);
     // Out of range: the kernel reports it.
-    EXPECT_EQ(offsetOf(axis0, {desc(Dims3(3, 5, 7)), desc(Dims{}, DataType::kINT32, &three)}, desc(Dims2(5, 7))), std::nullopt);
+    EXPECT_EQ(
+        offsetOf(axis0, {desc(Dims3(3, 5, 7)), desc(Dims{}, DataType::kINT32, &three)}, desc(Dims2(5, 7))),
+        std::nullopt);
     // Values unknown on the host (computed on the device).
-    EXPECT_EQ(offsetOf(axis0, {desc(Dims3(3, 5, 7)), desc(Dims{}, DataType::kINT64)}, desc(Dims2(5, 7))), std::nullopt);
+    EXPECT_EQ(offsetOf(axis0, {desc(Dims3(3, 5, 7)), desc(Dims{}, DataType::kINT64)}, desc(Dims2(5, 7))),
+              std::nullopt);
     // Two indices: two slabs, copied.
     const int64_t two[] = {0, 1};
-    EXPECT_EQ(offsetOf(axis0, {desc(Dims3(3, 5, 7)), desc(dims1(2), DataType::kINT64, two)}, desc(Dims3(2, 5, 7))),
-              std::nullopt);
+    EXPECT_EQ(
+        offsetOf(axis0, {desc(Dims3(3, 5, 7)), desc(dims1(2), DataType::kINT64, two)}, desc(Dims3(2, 5, 7))),
+        std::nullopt);
     ir::GatherAttrs axis2;
     axis2.axis = -1;  // axis 2 of [1,1,7]: every outer dim is 1, element 1
     EXPECT_EQ(offsetOf(axis2, {desc(Dims3(1, 1, 7)), i1}, desc(Dims2(1, 1))), 1);

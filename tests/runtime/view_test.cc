@@ -37,7 +37,8 @@ std::vector<uint8_t> build(const std::function<void(INetworkDefinition&)>& defin
     return {p, p + plan->size()};
 }
 
-std::unique_ptr<runtime::ResolvedShapes> resolve(const plan::Plan& plan, const std::vector<Dims>& shapes, bool views) {
+std::unique_ptr<runtime::ResolvedShapes> resolve(const plan::Plan& plan, const std::vector<Dims>& shapes,
+                                                 bool views) {
     ThreadPool pool(1);
     runtime::ResolveOptions options;
     options.views = views;
@@ -82,14 +83,16 @@ TEST_P(ViewTest, RunsMatchNaiveComputationWithoutGrowingTheArena) {
     std::unique_ptr<IExecutionContext> ctx(engine->createExecutionContext());
     CountingProfiler profiler;
     ctx->setProfiler(&profiler);
-    for (size_t k = 0; k < inputs.size(); ++k) ctx->setInputTensorAddress(net.inputs[k].first.c_str(), inputs[k].data());
+    for (size_t k = 0; k < inputs.size(); ++k)
+        ctx->setInputTensorAddress(net.inputs[k].first.c_str(), inputs[k].data());
     std::vector<std::vector<float>> got;
     for (size_t k = 0; k < net.outputs.size(); ++k) {
         got.emplace_back(want[k].size(), -12345.f);
         ctx->setTensorAddress(net.outputs[k].c_str(), got.back().data());
     }
     ASSERT_TRUE(ctx->enqueueV3(nullptr)) << net.name << ": " << logger.allErrors();
-    for (size_t k = 0; k < got.size(); ++k) expectClose(got[k], want[k], net.name + " output " + net.outputs[k]);
+    for (size_t k = 0; k < got.size(); ++k)
+        expectClose(got[k], want[k], net.name + " output " + net.outputs[k]);
 
     auto planOr = plan::readPlan(bytes.data(), bytes.size());
     ASSERT_TRUE(planOr.isOk()) << planOr.status().message();
@@ -110,7 +113,8 @@ TEST_P(ViewTest, RunsMatchNaiveComputationWithoutGrowingTheArena) {
     for (size_t t = 0; t < withViews->storage.size(); ++t) {
         if (withViews->storage[t] != runtime::Storage::kVIEW) continue;
         const auto root = static_cast<size_t>(withViews->viewOf[t]);
-        EXPECT_NE(withViews->storage[root], runtime::Storage::kVIEW) << net.name << ": views point at their root";
+        EXPECT_NE(withViews->storage[root], runtime::Storage::kVIEW)
+            << net.name << ": views point at their root";
         EXPECT_FALSE(plan.graph.tensor(static_cast<ir::TensorId>(t)).isOutput) << net.name;
     }
 
@@ -138,7 +142,9 @@ TEST(ViewDynamicTest, GatherIsAViewOnlyWhileTheOuterDimIsOne) {
     auto define = [&](INetworkDefinition& net) {
         ITensor* r = testing::relu(net, *net.addInput("x", DataType::kFLOAT, Dims3(-1, 3, 8)));
         ITensor* g = net.addGather(*r, *testing::index(net, store, 2, true), 1)->getOutput(0);
-        testing::output(net, testing::binary(net, *g, *testing::scalar(net, store, 2, 0.25f), ElementWiseOperation::kSUM), "y");
+        testing::output(
+            net, testing::binary(net, *g, *testing::scalar(net, store, 2, 0.25f), ElementWiseOperation::kSUM),
+            "y");
     };
     const std::vector<uint8_t> bytes = build(define, logger);
     ASSERT_FALSE(bytes.empty());
@@ -168,7 +174,8 @@ TEST(ViewDynamicTest, GatherIsAViewOnlyWhileTheOuterDimIsOne) {
         ASSERT_TRUE(ctx->enqueueV3(nullptr)) << what << ": " << logger.allErrors();
         std::vector<double> want;
         for (int64_t i = 0; i < b; ++i)
-            for (int64_t j = 0; j < 8; ++j) want.push_back(testing::reluOf(x[static_cast<size_t>(i * 24 + 16 + j)]) + 0.25);
+            for (int64_t j = 0; j < 8; ++j)
+                want.push_back(testing::reluOf(x[static_cast<size_t>(i * 24 + 16 + j)]) + 0.25);
         expectClose(y, want, what);
     }
 }
@@ -185,7 +192,8 @@ TEST(ViewDynamicTest, UserManagedMemoryOfTheReportedSizeIsEnough) {
     std::unique_ptr<IRuntime> runtime(createInferRuntime(logger));
     std::unique_ptr<ICudaEngine> engine(runtime->deserializeCudaEngine(bytes.data(), bytes.size()));
     ASSERT_NE(engine, nullptr) << logger.allErrors();
-    std::unique_ptr<IExecutionContext> ctx(engine->createExecutionContext(ExecutionContextAllocationStrategy::kUSER_MANAGED));
+    std::unique_ptr<IExecutionContext> ctx(
+        engine->createExecutionContext(ExecutionContextAllocationStrategy::kUSER_MANAGED));
     const int64_t need = ctx->getDeviceMemorySizeForCurrentShapes();
     ASSERT_GT(need, 0);
     std::vector<uint8_t> arena(static_cast<size_t>(need), 0xCD);

@@ -31,7 +31,9 @@ struct ViewNetwork {
 };
 
 /// gtest prints a failing parameter by its name.
-inline void PrintTo(const ViewNetwork& v, std::ostream* os) { *os << v.name; }
+inline void PrintTo(const ViewNetwork& v, std::ostream* os) {
+    *os << v.name;
+}
 
 /// Keeps constant data alive from define() through the build (layers keep pointers, as in TensorRT).
 struct ConstantStore {
@@ -47,7 +49,9 @@ inline Dims dimsOf(std::initializer_list<int64_t> v) {
     return d;
 }
 
-inline ITensor* relu(INetworkDefinition& net, ITensor& x) { return net.addActivation(x, ActivationType::kRELU)->getOutput(0); }
+inline ITensor* relu(INetworkDefinition& net, ITensor& x) {
+    return net.addActivation(x, ActivationType::kRELU)->getOutput(0);
+}
 
 /// A constant of `rank` dims of extent 1 holding `value`: broadcasts against any tensor of that rank.
 inline ITensor* scalar(INetworkDefinition& net, ConstantStore& store, int rank, float value) {
@@ -81,7 +85,9 @@ inline void output(INetworkDefinition& net, ITensor* t, const char* name) {
     net.markOutput(*t);
 }
 
-inline double reluOf(float v) { return std::max(0.0, static_cast<double>(v)); }
+inline double reluOf(float v) {
+    return std::max(0.0, static_cast<double>(v));
+}
 
 /// Flat row-major elements [begin, begin + count) of relu(x).
 inline std::vector<double> reluRange(const std::vector<float>& x, size_t begin, size_t count) {
@@ -104,12 +110,16 @@ inline ViewNetwork gatherNetwork(int64_t d1, int64_t d2, int32_t viewsGpu) {
         ITensor* g0 = net.addGather(*r, *index(net, *store, 0, true), 0)->getOutput(0);   // [d1, d2]
         ITensor* g1 = net.addGather(*r, *index(net, *store, 1, true), 0)->getOutput(0);   // [d1, d2]
         ITensor* g2 = net.addGather(*r, *index(net, *store, -1, true), 0)->getOutput(0);  // [d1, d2]
-        output(net, binary(net, *binary(net, *g0, *g1, ElementWiseOperation::kSUM), *g2, ElementWiseOperation::kPROD), "y");
+        output(
+            net,
+            binary(net, *binary(net, *g0, *g1, ElementWiseOperation::kSUM), *g2, ElementWiseOperation::kPROD),
+            "y");
     };
     v.reference = [d1, d2](const std::vector<std::vector<float>>& in) {
         const size_t n = static_cast<size_t>(d1 * d2);
         std::vector<double> y(n);
-        for (size_t i = 0; i < n; ++i) y[i] = (reluOf(in[0][i]) + reluOf(in[0][n + i])) * reluOf(in[0][2 * n + i]);
+        for (size_t i = 0; i < n; ++i)
+            y[i] = (reluOf(in[0][i]) + reluOf(in[0][n + i])) * reluOf(in[0][2 * n + i]);
         return std::vector<std::vector<double>>{y};
     };
     v.viewsCpu = 3;
@@ -188,7 +198,8 @@ inline std::vector<ViewNetwork> viewNetworks() {
             std::vector<double> y1, y2;
             for (int b = 0; b < 4; ++b)
                 for (int h = 1; h < 3; ++h)
-                    for (int w = 0; w < 5; ++w) y1.push_back(reluOf(in[0][static_cast<size_t>((b * 6 + h) * 5 + w)]));
+                    for (int w = 0; w < 5; ++w)
+                        y1.push_back(reluOf(in[0][static_cast<size_t>((b * 6 + h) * 5 + w)]));
             for (int h = 0; h < 6; h += 2)
                 for (int w = 0; w < 5; ++w) y2.push_back(reluOf(in[0][static_cast<size_t>((6 + h) * 5 + w)]));
             return std::vector<std::vector<double>>{y1, y2};
@@ -198,9 +209,13 @@ inline std::vector<ViewNetwork> viewNetworks() {
     {  // A reshape of the network input reads the user's buffer: y = relu(reshape(x[2,6], [3,4])).
         ViewNetwork v{"reshape_of_input", {{"x", Dims2(2, 6)}}, {"y"}, nullptr, nullptr, 1, 1};
         v.define = [](INetworkDefinition& net) {
-            output(net, relu(net, *reshape(net, *net.addInput("x", DataType::kFLOAT, Dims2(2, 6)), Dims2(3, 4))), "y");
+            output(net,
+                   relu(net, *reshape(net, *net.addInput("x", DataType::kFLOAT, Dims2(2, 6)), Dims2(3, 4))),
+                   "y");
         };
-        v.reference = [](const std::vector<std::vector<float>>& in) { return std::vector<std::vector<double>>{reluRange(in[0], 0, 12)}; };
+        v.reference = [](const std::vector<std::vector<float>>& in) {
+            return std::vector<std::vector<double>>{reluRange(in[0], 0, 12)};
+        };
         all.push_back(v);
     }
     {  // Network outputs are written, never aliased: y1 = reshape(relu(x)), y2 = identity(relu(x)).
@@ -263,7 +278,9 @@ inline std::vector<ViewNetwork> viewNetworks() {
         ViewNetwork v{"view_of_weights", {{"x", dimsOf({4160})}}, {"y"}, nullptr, nullptr, 1, 1};
         v.define = [store](INetworkDefinition& net) {
             ITensor* x = net.addInput("x", DataType::kFLOAT, dimsOf({4160}));
-            ITensor* w = net.addConstant(Dims2(2, 4160), Weights{DataType::kFLOAT, store->floats[0].data(), 2 * 4160})->getOutput(0);
+            ITensor* w =
+                net.addConstant(Dims2(2, 4160), Weights{DataType::kFLOAT, store->floats[0].data(), 2 * 4160})
+                    ->getOutput(0);
             ITensor* row = net.addGather(*w, *index(net, *store, 1, true), 0)->getOutput(0);
             output(net, binary(net, *x, *row, ElementWiseOperation::kSUM), "y");
         };
