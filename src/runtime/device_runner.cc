@@ -188,15 +188,23 @@ Status DeviceRunner::mirrorHostValues(const plan::Plan& plan, const ResolvedShap
 
 void* DeviceRunner::deviceAddress(const DeviceWeights& weights, const ResolvedShapes& r, const IoAddresses& io,
                                   void* arena, ir::TensorId t) const {
+    // A view reads its root's bytes from an offset (roots are never views themselves).
+    auto storageAddress = [&](ir::TensorId u) -> void* {
+        const auto i = static_cast<size_t>(u);
+        switch (r.storage[i]) {
+            case Storage::kIO: return io.byTensor[i];
+            case Storage::kARENA: return static_cast<uint8_t*>(arena) + r.arenaOffset[i];
+            case Storage::kHOST: return mMirrorOffset[i] >= 0 ? static_cast<uint8_t*>(mMirror) + mMirrorOffset[i] : nullptr;
+            case Storage::kWEIGHTS: return weights.address(u);
+            case Storage::kABSENT:
+            case Storage::kVIEW: return nullptr;
+        }
+        return nullptr;
+    };
     const auto i = static_cast<size_t>(t);
-    switch (r.storage[i]) {
-        case Storage::kIO: return io.byTensor[i];
-        case Storage::kARENA: return static_cast<uint8_t*>(arena) + r.arenaOffset[i];
-        case Storage::kHOST: return mMirrorOffset[i] >= 0 ? static_cast<uint8_t*>(mMirror) + mMirrorOffset[i] : nullptr;
-        case Storage::kWEIGHTS: return weights.address(t);
-        case Storage::kABSENT: return nullptr;
-    }
-    return nullptr;
+    if (r.storage[i] != Storage::kVIEW) return storageAddress(t);
+    auto* root = static_cast<uint8_t*>(storageAddress(r.viewOf[i]));
+    return root ? root + r.viewOffset[i] : nullptr;
 }
 
 void DeviceRunner::bindNode(const plan::Plan& plan, const DeviceWeights& weights, const ResolvedShapes& r,
@@ -206,8 +214,14 @@ void DeviceRunner::bindNode(const plan::Plan& plan, const DeviceWeights& weights
     // Device address of a tensor; host values stay on the host for shape-input slots (the kernel
     // contract), everything else is read from device memory.
     auto deviceAddress = [&](ir::TensorId t) { return this->deviceAddress(weights, r, io, arena, t); };
+    // A view of a network input reads the user's buffer; any other view with host values has them in
+    // r.tensors (resolution set them), like host-computed tensors and weights.
     auto hostAddress = [&](ir::TensorId t) -> void* {
         const auto i = static_cast<size_t>(t);
+        if (r.storage[i] == Storage::kVIEW && r.storage[static_cast<size_t>(r.viewOf[i])] == Storage::kIO) {
+            auto* root = static_cast<uint8_t*>(io.byTensor[static_cast<size_t>(r.viewOf[i])]);
+            return root ? root + r.viewOffset[i] : nullptr;
+        }
         return r.storage[i] == Storage::kIO ? io.byTensor[i] : const_cast<void*>(r.tensors[i].values);
     };
     const ir::Node& n = g.node(i);

@@ -305,15 +305,22 @@ Status ContextImpl::execute(cudaStream_t stream) {
     if (mEngine.onDevice()) return executeOnDevice(stream);
     KILN_ASSIGN_OR_RETURN(void* arenaMemory, arenaFor(r.arenaSize));
     auto* arena = static_cast<uint8_t*>(arenaMemory);
-    auto addressOf = [&](ir::TensorId t) -> void* {
+    // A view reads its root's bytes from an offset; roots are never views themselves.
+    auto storageOf = [&](ir::TensorId t) -> void* {
         switch (r.storage[static_cast<size_t>(t)]) {
             case Storage::kIO: return mAddresses[static_cast<size_t>(ioOfTensor[static_cast<size_t>(t)])];
             case Storage::kARENA: return arena + r.arenaOffset[static_cast<size_t>(t)];
             case Storage::kHOST: return r.hostValues[static_cast<size_t>(t)]->data();
             case Storage::kWEIGHTS: return const_cast<void*>(r.tensors[static_cast<size_t>(t)].values);
-            case Storage::kABSENT: return nullptr;
+            case Storage::kABSENT:
+            case Storage::kVIEW: return nullptr;
         }
         return nullptr;
+    };
+    auto addressOf = [&](ir::TensorId t) -> void* {
+        if (r.storage[static_cast<size_t>(t)] != Storage::kVIEW) return storageOf(t);
+        auto* root = static_cast<uint8_t*>(storageOf(r.viewOf[static_cast<size_t>(t)]));
+        return root ? root + r.viewOffset[static_cast<size_t>(t)] : nullptr;
     };
     std::vector<TensorRef> ins, outs;
     for (ir::NodeId i = 0; i < static_cast<ir::NodeId>(g.nodes().size()); ++i) {

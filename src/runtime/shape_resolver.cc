@@ -1,8 +1,11 @@
 // Shape resolution (see shape_resolver.h).
 #include "runtime/shape_resolver.h"
 
+#include <algorithm>
+
 #include "backends/reference/kernels.h"
 #include "runtime/arena_planner.h"
+#include "runtime/view_analysis.h"
 
 namespace kiln::runtime {
 
@@ -43,6 +46,52 @@ bool canBeShapeInput(const ir::Tensor& t) {
     return false;
 }
 
+/// Makes node `n`'s output a view of its input 0 when the node only re-reads it (view_analysis.h) and
+/// aliasing is safe: the output is not a network output (the user's buffer must be written), the input's
+/// root storage holds bytes at run time, and the offset is whole bytes. On a GPU plan the offset must
+/// also keep the arena's alignment (kArenaAlignment), so a kernel never sees an address less aligned
+/// than without views and keeps its vectorized path. Returns whether the output became a view.
+bool makeView(const plan::Plan& plan, ResolvedShapes& r, const ir::Node& n, std::span<const ir::TensorDesc> in,
+              const ir::TensorDesc& out) {
+    const ir::Graph& g = plan.graph;
+    if (n.outputs.size() != 1 || n.inputs.empty() || n.inputs[0] == ir::kNoTensor) return false;
+    const auto dst = static_cast<size_t>(n.outputs[0]);
+    const auto src = static_cast<size_t>(n.inputs[0]);
+    if (g.tensor(n.outputs[0]).isOutput || volume(out.shape) <= 0) return false;
+    const bool srcIsView = r.storage[src] == Storage::kVIEW;
+    const auto root = static_cast<size_t>(srcIsView ? r.viewOf[src] : n.inputs[0]);
+    switch (r.storage[root]) {
+        case Storage::kIO:
+        case Storage::kARENA:
+            break;
+        case Storage::kHOST:
+            if (!r.hostValues[root]) return false;
+            break;
+        case Storage::kWEIGHTS:
+            if (!r.tensors[root].values) return false;
+            break;
+        case Storage::kABSENT:
+        case Storage::kVIEW:
+            return false;
+    }
+    const std::optional<int64_t> elements = viewElementOffset(n.attrs, in, out);
+    if (!elements) return false;
+    const int64_t bits = *elements * dataTypeBits(out.type);
+    if (bits % 8 != 0) return false;  // a packed type's view must start on a byte
+    const int64_t offset = (srcIsView ? r.viewOffset[src] : 0) + bits / 8;
+    const ir::TensorDesc& rootDesc = r.tensors[root];
+    if (offset + storageBytes(out.type, volume(out.shape)) > storageBytes(rootDesc.type, volume(rootDesc.shape)))
+        return false;
+    if (plan.header.target != "cpu" && offset % kArenaAlignment != 0) return false;
+    r.storage[dst] = Storage::kVIEW;
+    r.viewOf[dst] = static_cast<ir::TensorId>(root);
+    r.viewOffset[dst] = offset;
+    // Values known on the host (a view of weights or of host-computed values) stay known: consumers that
+    // read shapes or are evaluated during resolution see them as they would see the copy's.
+    if (in[0].values) r.tensors[dst].values = static_cast<const uint8_t*>(in[0].values) + bits / 8;
+    return true;
+}
+
 }  // namespace
 
 std::vector<bool> findShapeInputs(const plan::Plan& plan) {
@@ -55,7 +104,8 @@ std::vector<bool> findShapeInputs(const plan::Plan& plan) {
 }
 
 StatusOr<std::unique_ptr<ResolvedShapes>> resolveShapes(const plan::Plan& plan, const std::vector<Dims>& inputShapes,
-                                                        const std::vector<const void*>& inputValues, ThreadPool& pool) {
+                                                        const std::vector<const void*>& inputValues, ThreadPool& pool,
+                                                        const ResolveOptions& options) {
     const ir::Graph& g = plan.graph;
     auto r = std::make_unique<ResolvedShapes>();
     const size_t nT = g.tensors().size();
@@ -64,6 +114,8 @@ StatusOr<std::unique_ptr<ResolvedShapes>> resolveShapes(const plan::Plan& plan, 
     r->arenaOffset.assign(nT, -1);
     r->hostValues.resize(nT);
     r->nodeDone.assign(g.nodes().size(), false);
+    r->viewOf.assign(nT, ir::kNoTensor);
+    r->viewOffset.assign(nT, 0);
     for (size_t k = 0; k < g.inputs().size(); ++k) {
         ir::TensorId t = g.inputs()[k];
         const Dims& s = inputShapes[k];
@@ -133,9 +185,20 @@ StatusOr<std::unique_ptr<ResolvedShapes>> resolveShapes(const plan::Plan& plan, 
             r->nodeDone[static_cast<size_t>(i)] = true;
             continue;
         }
+        if (options.views && makeView(plan, *r, n, in, r->tensors[static_cast<size_t>(n.outputs[0])])) {
+            r->nodeDone[static_cast<size_t>(i)] = true;
+            ++r->nbViewNodes;
+            continue;
+        }
         for (ir::TensorId t : n.outputs)
             r->storage[static_cast<size_t>(t)] = g.tensor(t).isOutput ? Storage::kIO : Storage::kARENA;
     }
+    // A view's reads are reads of its root: the root stays alive until the last consumer of any view of it.
+    for (size_t t = 0; t < nT; ++t)
+        if (r->storage[t] == Storage::kVIEW) {
+            const auto root = static_cast<size_t>(r->viewOf[t]);
+            lastUse[root] = std::max(lastUse[root], lastUse[t]);
+        }
     // Arena: every kARENA tensor, alive from its producer to its last consumer.
     std::vector<BufferRequest> requests;
     std::vector<ir::TensorId> owners;
