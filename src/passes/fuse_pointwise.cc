@@ -3,9 +3,9 @@
 // coefficients) and replaces each group of two or more by one Pointwise node, whose program
 // (ir/pointwise_program.h) evaluates the whole group per output element. A group grows backwards from a
 // root whose output is float32, float16 or bfloat16: a producer joins when its output has the root's shape
-// (so no intermediate is recomputed for more elements than it had), every consumer of that output is in
-// the group and it is not a graph output or a shape value; the program must fit the interpreter's limits
-// (instructions, registers, 8 distinct inputs). Constants of one element become immediates, larger ones
+// (so no intermediate is recomputed for more elements than it had; Casts join at any shape, being free),
+// every consumer of that output is in the group and it is not a graph output or a shape value; the program
+// must fit the interpreter's limits (instructions, registers, 8 distinct inputs). Constants of one element become immediates, larger ones
 // stay inputs (a per-channel Scale coefficient through a reshaped Constant, so numpy broadcasting applies
 // it along its axis). Casts between float types cost nothing: intermediates stay float32 and the output
 // rounds once, as in TensorRT's fused pointwise kernels.
@@ -353,7 +353,10 @@ StatusOr<bool> fusePointwise(ir::Graph& graph, const PassContext&) {
                     if (p < 0 || assigned[static_cast<size_t>(p)] || !fus[static_cast<size_t>(p)] ||
                         rejected.count(p) || std::find(members.begin(), members.end(), p) != members.end())
                         continue;
-                    if (g.tensor(t).isOutput || !(g.tensor(t).shape == rootOut.shape)) continue;
+                    // A Cast costs nothing in registers: it may join at any shape, as its input is
+                    // then read at the output's broadcast position like any other.
+                    const bool sameShape = g.tensor(t).shape == rootOut.shape || isAlias(g.node(p));
+                    if (g.tensor(t).isOutput || !sameShape) continue;
                     const auto& cs = consumers[static_cast<size_t>(t)];
                     if (!std::all_of(cs.begin(), cs.end(), [&](NodeId c) {
                             return std::find(members.begin(), members.end(), c) != members.end();
