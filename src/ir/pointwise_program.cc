@@ -8,6 +8,10 @@ namespace kiln::ir {
 
 namespace {
 
+/// Operations travel as one byte in the CUDA kernel's parameters; every enum value (Kiln's extensions
+/// included, 100 and up) is below this.
+constexpr int64_t kMaxOperation = 256;
+
 bool isUnaryOp(int32_t v) {
     switch (static_cast<UnaryOperation>(v)) {
         case UnaryOperation::kEXP:
@@ -169,13 +173,13 @@ StatusOr<std::vector<PointwiseInstruction>> decodePointwiseProgram(const Pointwi
                 opOk = op == 0;
                 break;
             case PointwiseOpcode::kUNARY:
-                opOk = op >= 0 && op < 64 && isUnaryOp(static_cast<int32_t>(op));
+                opOk = op >= 0 && op < kMaxOperation && isUnaryOp(static_cast<int32_t>(op));
                 break;
             case PointwiseOpcode::kACTIVATION:
-                opOk = op >= 0 && op < 64 && isActivation(static_cast<int32_t>(op));
+                opOk = op >= 0 && op < kMaxOperation && isActivation(static_cast<int32_t>(op));
                 break;
             case PointwiseOpcode::kBINARY:
-                opOk = op >= 0 && op < 64 && isPointwiseBinaryOp(static_cast<ElementWiseOperation>(op));
+                opOk = op >= 0 && op < kMaxOperation && isPointwiseBinaryOp(static_cast<ElementWiseOperation>(op));
                 break;
         }
         if (!opOk)

@@ -309,6 +309,8 @@ std::optional<Fused> compile(const Graph& g, const std::vector<NodeId>& members)
             ok = ok && s.isOk();
             if (ok) shape = *s;
         }
+        // The decoder is the contract every backend runs: never emit a program it would refuse.
+        ok = ok && ir::decodePointwiseProgram(b.attrs(), static_cast<int32_t>(b.externals().size())).isOk();
         if (ok && shape == root.shape) return Fused{b.attrs(), b.externals()};
     }
     return std::nullopt;

@@ -258,7 +258,7 @@ Status runPointwise(const ir::PointwiseAttrs& attrs, const KernelContext& ctx) {
         const ir::PointwiseInstruction& s = program[k];
         Instruction& d = p.ins[k];
         d.opcode = static_cast<uint8_t>(s.opcode);
-        d.operation = static_cast<uint8_t>(s.operation);  // decode checked: < 64, or an input index < 8
+        d.operation = static_cast<uint8_t>(s.operation);  // decode checked: < 256, or an input index < 8
         d.dst = static_cast<uint8_t>(s.dst);
         for (size_t j = 0; j < 3; ++j) d.src[j] = static_cast<uint8_t>(s.src[j] < 0 ? 0 : s.src[j]);
         d.imm[0] = s.imm[0];
