@@ -68,7 +68,9 @@ bool fusible(const Graph& g, const Node& n, const std::vector<bool>& shapeValues
         case ir::OpKind::kElementWise: {
             const ElementWiseOperation op = std::get<ir::ElementWiseAttrs>(n.attrs).op;
             if (!ir::isPointwiseBinaryOp(op)) return false;
-            return isLogic(op) || op == ElementWiseOperation::kEQUAL ? true : isComputeFloat(in0);
+            // Logic reads bool (0 / 1 in registers), EQUAL bool or float, the rest float.
+            if (isLogic(op) || op == ElementWiseOperation::kEQUAL) return true;
+            return isComputeFloat(in0);
         }
         case ir::OpKind::kCast:
         case ir::OpKind::kIdentity:
