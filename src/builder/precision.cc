@@ -77,7 +77,8 @@ Status reducePrecision(ir::Graph& g, DataType type) {
         g.tensor(out).producer = castNode;
         g.tensor(made).producer = -1;
     }
-    // Producers: constants, casts, fills and identities that make float32 produce the reduced type.
+    // Producers: constants, casts, fills, identities and fused pointwise programs that make float32 produce
+    // the reduced type.
     for (ir::Node& n : g.nodes()) {
         if (n.outputs.empty() || !lowers(n.outputs[0])) continue;
         if (auto* c = std::get_if<ir::ConstantAttrs>(&n.attrs)) {
@@ -89,6 +90,8 @@ Status reducePrecision(ir::Graph& g, DataType type) {
             if (fill->outputType == DataType::kFLOAT) fill->outputType = type;
         } else if (auto* dq = std::get_if<ir::DequantizeAttrs>(&n.attrs)) {
             if (dq->toType == DataType::kFLOAT) dq->toType = type;
+        } else if (auto* pw = std::get_if<ir::PointwiseAttrs>(&n.attrs)) {
+            if (pw->outputType == DataType::kFLOAT) pw->outputType = type;
         } else if (std::holds_alternative<ir::IdentityAttrs>(n.attrs)) {
             g.tensor(n.outputs[0]).type = type;
         }

@@ -1,7 +1,8 @@
 // Attribute structs, one per op in ops.def. Every struct lists its fields once in `visit`, which is what
 // the textual IR dump, the plan writer and the plan reader iterate; a new field therefore reaches all
 // three by being added to `visit`. Field kinds a visitor must accept: int32_t, int64_t, uint32_t, float,
-// bool, an enum (stored as int32), Dims, Permutation, DataType, std::vector<float>, Bytes.
+// bool, an enum (stored as int32), Dims, Permutation, DataType, std::vector<float>, std::vector<int64_t>,
+// Bytes.
 #pragma once
 
 #include <cstdint>
@@ -308,6 +309,22 @@ struct DequantizeAttrs {
         v("to_type", toType);
         v("block_shape", blockShape);
     }
+};
+
+/// Kiln: a fused chain of pointwise ops (made by the fuse-pointwise pass), as a straight-line program over
+/// float32 registers evaluated once per output element. The output shape is the numpy broadcast of every
+/// input; an input is loaded at the output element's broadcast position (bool inputs load as 0 / 1).
+/// `code` holds kPointwiseFields int64 per instruction: opcode (PointwiseOpcode), operation (the input
+/// index for kLOAD, else the UnaryOperation / ActivationType / ElementWiseOperation value), destination
+/// register, three source registers (-1 when unused); `immediates` holds two floats per instruction (the
+/// constant of kIMMEDIATE, alpha and beta of kACTIVATION, else 0). The last instruction's destination is
+/// stored to the output, rounded once to `outputType`. Intermediates stay float32 (TensorRT's fused
+/// pointwise kernels do the same). ir/pointwise_program.h decodes and validates programs.
+struct PointwiseAttrs {
+    std::vector<int64_t> code;
+    std::vector<float> immediates;
+    DataType outputType{DataType::kFLOAT};
+    template <class V> void visit(V& v) { v("code", code); v("immediates", immediates); v("output_type", outputType); }
 };
 
 }  // namespace kiln::ir

@@ -36,7 +36,7 @@ private:
             mOs << static_cast<int32_t>(v);
         } else if constexpr (std::is_same_v<T, bool>) {
             mOs << (v ? "true" : "false");
-        } else if constexpr (std::is_same_v<T, std::vector<float>>) {
+        } else if constexpr (std::is_same_v<T, std::vector<float>> || std::is_same_v<T, std::vector<int64_t>>) {
             mOs << '[';
             for (size_t i = 0; i < v.size(); ++i) mOs << (i ? "," : "") << v[i];
             mOs << ']';

@@ -44,6 +44,7 @@ bool takesStorageOnlyTypes(OpKind kind) {
         case OpKind::kCumulative:
         case OpKind::kScatter:
         case OpKind::kTrilu:
+        case OpKind::kPointwise:
             return false;
     }
     return false;

@@ -27,7 +27,11 @@ const std::vector<Entry>& registry() {
 
 /// The pipeline's order, with the reason for each position.
 const std::vector<const char*>& order() {
-    static const std::vector<const char*> names = {};
+    static const std::vector<const char*> names = {
+        // Last: the pattern passes (GELU, matmul/conv epilogues) first take the pointwise ops they fold into
+        // one library call or activation; what they leave becomes one interpreted kernel per chain.
+        "fuse-pointwise",
+    };
     return names;
 }
 

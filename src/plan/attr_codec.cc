@@ -40,6 +40,8 @@ constexpr fb::AttrKind kindOf() {
         return fb::AttrKind::Permutation;
     else if constexpr (std::is_same_v<T, std::vector<float>>)
         return fb::AttrKind::FloatVector;
+    else if constexpr (std::is_same_v<T, std::vector<int64_t>>)
+        return fb::AttrKind::Int64Vector;
     else if constexpr (std::is_same_v<T, ir::Bytes>)
         return fb::AttrKind::Bytes;
     else
@@ -71,6 +73,8 @@ std::string kindName(fb::AttrKind kind) {
             return "FloatVector";
         case fb::AttrKind::Bytes:
             return "Bytes";
+        case fb::AttrKind::Int64Vector:
+            return "Int64Vector";
     }
     return "unknown kind " + std::to_string(static_cast<int>(kind));
 }
@@ -117,6 +121,8 @@ public:
             for (int32_t v : value.order) ints.push_back(v);
         } else if constexpr (std::is_same_v<T, std::vector<float>>) {
             floats = value;
+        } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+            ints = value;
         } else if constexpr (std::is_same_v<T, ir::Bytes>) {
             if (value) ints.push_back(mWeights.indexOf(value));
         }
@@ -245,6 +251,11 @@ private:
             KILN_RETURN_IF_ERROR(mBudget.take(nFloats * sizeof(float), what));
             field.resize(nFloats);
             if (nFloats) std::memcpy(field.data(), floats->data(), nFloats * sizeof(float));
+        } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+            KILN_RETURN_IF_ERROR(counts(nInts, 0));
+            KILN_RETURN_IF_ERROR(mBudget.take(nInts * sizeof(int64_t), what));
+            field.resize(nInts);
+            for (size_t i = 0; i < nInts; ++i) field[i] = ints->Get(static_cast<flatbuffers::uoffset_t>(i));
         } else if constexpr (std::is_same_v<T, ir::Bytes>) {
             if (nInts > 1 || nFloats != 0)
                 return invalidArgument(

@@ -41,10 +41,16 @@ TEST_P(ZooNetworks, BuildInspectRunAndSaveWeights) {
     const CommandResult inspect = runKiln("inspect " + shellQuote(plan));
     ASSERT_EQ(inspect.exitCode, 0) << inspect.output;
     for (const char* expected :
-         {"input  float32  [1,3,96,96]", "logits  float32  [1,1000]", "Convolution", "Scale", "Pooling"})
+         {"input  float32  [1,3,96,96]", "logits  float32  [1,1000]", "Convolution", "Pooling"})
         EXPECT_NE(inspect.output.find(expected), std::string::npos)
             << c.network << ": missing '" << expected << "' in:\n"
             << inspect.output;
+    // BatchNorm imports as Scale; fuse-pointwise folds it with a following ReLU or residual add into one
+    // Pointwise layer, so a network shows at least one of the two.
+    EXPECT_TRUE(inspect.output.find("Scale") != std::string::npos ||
+                inspect.output.find("Pointwise") != std::string::npos)
+        << c.network << ": neither Scale nor Pointwise in:\n"
+        << inspect.output;
 
     const std::string out = dir.path("out");
     const CommandResult run = runKiln("run " + shellQuote(plan) + " -O " + shellQuote(out));

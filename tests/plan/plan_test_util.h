@@ -14,6 +14,7 @@
 
 #include "common/dims.h"
 #include "ir/graph.h"
+#include "ir/pointwise_program.h"
 #include "plan/plan.h"
 #include "plan/plan_format.h"
 #include "plan/plan_generated.h"
@@ -219,7 +220,18 @@ inline Plan makeSamplePlan() {
     shared.data = std::get<ir::ConstantAttrs>(g.node(g.tensor(w).producer).attrs).data;
     ir::TensorId w2 = addOp(g, "w_shared", shared, {}, {{f32, makeDims({4, 3, 3, 3})}})[0];
 
-    for (ir::TensorId t : {rs, shp, tk[1], dq, empty, flags, w2, r2, am[1], nibbles, crumbs, scales}) g.markOutput(t);
+    // A fused program (Int64Vector code with -1 for unused sources, immediates): clip(dq) where flags, else dq.
+    ir::PointwiseAttrs fused;
+    using PwOp = ir::PointwiseOpcode;
+    ir::appendInstruction(fused, {PwOp::kLOAD, 0, 0, {-1, -1, -1}, {0.0f, 0.0f}});
+    ir::appendInstruction(fused, {PwOp::kLOAD, 1, 1, {-1, -1, -1}, {0.0f, 0.0f}});
+    ir::appendInstruction(fused, {PwOp::kACTIVATION, static_cast<int32_t>(ActivationType::kCLIP), 2, {0, -1, -1},
+                                  {-1.5f, 2.5f}});
+    ir::appendInstruction(fused, {PwOp::kSELECT, 0, 3, {1, 2, 0}, {0.0f, 0.0f}});
+    fused.outputType = DataType::kBF16;
+    ir::TensorId pw = addOp(g, "pointwise", fused, {dq, flags}, {{DataType::kBF16, makeDims({2, 3})}})[0];
+
+    for (ir::TensorId t : {rs, shp, tk[1], dq, empty, flags, w2, r2, am[1], nibbles, crumbs, scales, pw}) g.markOutput(t);
     for (size_t i = 0; i < g.nodes().size(); ++i)
         p.tactics.push_back(NodeTactic{i % 3 == 0 ? "reference" : "cuda_fast_v" + std::to_string(i),
                                        int64_t(i) * 1000003 - 7});

@@ -4,9 +4,11 @@
 // used. NaN inputs give NaN outputs, including for the clamping activations.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "backends/reference/kernels.h"
+#include "backends/reference/pointwise_math.h"
 #include "backends/reference/pointwise_util.h"
 
 namespace kiln::reference {
@@ -40,53 +42,57 @@ double softplus(double t) {
 
 }  // namespace
 
+double activationValue(ActivationType type, double alpha, double beta, double x) {
+    using A = ActivationType;
+    switch (type) {
+        case A::kRELU:
+            return x < 0 ? 0.0 : x;
+        case A::kSIGMOID:
+            return sigmoid(x);
+        case A::kTANH:
+            return std::tanh(x);
+        case A::kLEAKY_RELU:
+            return x >= 0 ? x : alpha * x;
+        case A::kELU:
+            return x >= 0 ? x : alpha * std::expm1(x);
+        case A::kSELU:
+            return beta * (x >= 0 ? x : alpha * std::expm1(x));
+        case A::kSOFTSIGN:
+            return x / (1.0 + std::fabs(x));
+        case A::kSOFTPLUS:
+            return alpha * softplus(beta * x);
+        case A::kCLIP:
+            return std::isnan(x) ? x : std::max(alpha, std::min(beta, x));
+        case A::kHARD_SIGMOID:
+            return clamp(alpha * x + beta, 0.0, 1.0);
+        case A::kSCALED_TANH:
+            return alpha * std::tanh(beta * x);
+        case A::kTHRESHOLDED_RELU:
+            return x > alpha || std::isnan(x) ? x : 0.0;
+        case A::kGELU_ERF:
+            return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+        case A::kGELU_TANH: {
+            const double k = std::sqrt(2.0 / std::numbers::pi);
+            return 0.5 * x * (1.0 + std::tanh(k * (x + 0.044715 * x * x * x)));
+        }
+        case A::kSILU:
+            return x * sigmoid(x);
+        case A::kHARD_SWISH:
+            return x * clamp(x / 6.0 + 0.5, 0.0, 1.0);
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
 Status runActivation(const ir::ActivationAttrs& attrs, const KernelContext& ctx) {
     const DataType t = ctx.inputs[0].type;
     if (!isFloatType(t) || ctx.outputs[0].type != t)
         return internalError(std::string("Activation kernel: unsupported types ") + dataTypeName(t) + " -> " +
                              dataTypeName(ctx.outputs[0].type));
+    // An unknown type (refused by inference and the plan reader) would give NaN, never a misread.
+    const ActivationType type = attrs.type;
     const double alpha = attrs.alpha;
     const double beta = attrs.beta;
-    using A = ActivationType;
-    switch (attrs.type) {
-        case A::kRELU:
-            return map(ctx, [](double x) { return x < 0 ? 0.0 : x; });
-        case A::kSIGMOID:
-            return map(ctx, sigmoid);
-        case A::kTANH:
-            return map(ctx, [](double x) { return std::tanh(x); });
-        case A::kLEAKY_RELU:
-            return map(ctx, [=](double x) { return x >= 0 ? x : alpha * x; });
-        case A::kELU:
-            return map(ctx, [=](double x) { return x >= 0 ? x : alpha * std::expm1(x); });
-        case A::kSELU:
-            return map(ctx, [=](double x) { return beta * (x >= 0 ? x : alpha * std::expm1(x)); });
-        case A::kSOFTSIGN:
-            return map(ctx, [](double x) { return x / (1.0 + std::fabs(x)); });
-        case A::kSOFTPLUS:
-            return map(ctx, [=](double x) { return alpha * softplus(beta * x); });
-        case A::kCLIP:
-            return map(ctx, [=](double x) { return std::isnan(x) ? x : std::max(alpha, std::min(beta, x)); });
-        case A::kHARD_SIGMOID:
-            return map(ctx, [=](double x) { return clamp(alpha * x + beta, 0.0, 1.0); });
-        case A::kSCALED_TANH:
-            return map(ctx, [=](double x) { return alpha * std::tanh(beta * x); });
-        case A::kTHRESHOLDED_RELU:
-            return map(ctx, [=](double x) { return x > alpha || std::isnan(x) ? x : 0.0; });
-        case A::kGELU_ERF:
-            return map(ctx, [](double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); });
-        case A::kGELU_TANH:
-            return map(ctx, [](double x) {
-                const double k = std::sqrt(2.0 / std::numbers::pi);
-                return 0.5 * x * (1.0 + std::tanh(k * (x + 0.044715 * x * x * x)));
-            });
-        case A::kSILU:
-            return map(ctx, [](double x) { return x * sigmoid(x); });
-        case A::kHARD_SWISH:
-            return map(ctx, [](double x) { return x * clamp(x / 6.0 + 0.5, 0.0, 1.0); });
-    }
-    return internalError("Activation kernel: unknown type " +
-                         std::to_string(static_cast<int32_t>(attrs.type)));
+    return map(ctx, [=](double x) { return activationValue(type, alpha, beta, x); });
 }
 
 }  // namespace kiln::reference

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "backends/reference/kernels.h"
+#include "backends/reference/pointwise_math.h"
 #include "backends/reference/pointwise_util.h"
 
 namespace kiln::reference {
@@ -122,6 +123,45 @@ double floatMod(double a, double b) {
 
 }  // namespace
 
+double elementWiseValue(ElementWiseOperation op, double a, double b) {
+    using Op = ElementWiseOperation;
+    switch (op) {
+        case Op::kSUM:
+            return a + b;
+        case Op::kPROD:
+            return a * b;
+        case Op::kSUB:
+            return a - b;
+        case Op::kMAX:
+            return floatMax(a, b);
+        case Op::kMIN:
+            return floatMin(a, b);
+        case Op::kDIV:
+            return a / b;
+        case Op::kFLOOR_DIV:
+            return std::floor(a / b);
+        case Op::kPOW:
+            return std::pow(a, b);
+        case Op::kMOD:
+            return floatMod(a, b);
+        case Op::kFMOD:
+            return std::fmod(a, b);
+        case Op::kAND:
+            return a != 0 && b != 0 ? 1.0 : 0.0;
+        case Op::kOR:
+            return a != 0 || b != 0 ? 1.0 : 0.0;
+        case Op::kXOR:
+            return (a != 0) != (b != 0) ? 1.0 : 0.0;
+        case Op::kEQUAL:
+            return a == b ? 1.0 : 0.0;
+        case Op::kGREATER:
+            return a > b ? 1.0 : 0.0;
+        case Op::kLESS:
+            return a < b ? 1.0 : 0.0;
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
 Status runElementWise(const ir::ElementWiseAttrs& attrs, const KernelContext& ctx) {
     const DataType t = ctx.inputs[0].type;
     const DataType outType = ctx.outputs[0].type;
@@ -157,36 +197,31 @@ Status runElementWise(const ir::ElementWiseAttrs& attrs, const KernelContext& ct
         return internalError(std::string("ElementWise kernel: unsupported types ") + dataTypeName(t) +
                              " -> " + dataTypeName(outType) + " for operation " +
                              std::to_string(static_cast<int32_t>(attrs.op)));
-    switch (attrs.op) {
+    const Op op = attrs.op;
+    const bool boolOut = !arithmetic;
+    if (fl && boolOut) return apply<double>(ctx, [op](double a, double b) { return elementWiseValue(op, a, b) != 0.0; });
+    if (fl) return apply<double>(ctx, [op](double a, double b) { return elementWiseValue(op, a, b); });
+    switch (op) {
         case Op::kSUM:
-            return fl ? apply<double>(ctx, [](double a, double b) { return a + b; })
-                      : apply<int64_t>(ctx, wrapAdd);
+            return apply<int64_t>(ctx, wrapAdd);
         case Op::kPROD:
-            return fl ? apply<double>(ctx, [](double a, double b) { return a * b; })
-                      : apply<int64_t>(ctx, wrapMul);
+            return apply<int64_t>(ctx, wrapMul);
         case Op::kSUB:
-            return fl ? apply<double>(ctx, [](double a, double b) { return a - b; })
-                      : apply<int64_t>(ctx, wrapSub);
+            return apply<int64_t>(ctx, wrapSub);
         case Op::kMAX:
-            return fl ? apply<double>(ctx, floatMax)
-                      : apply<int64_t>(ctx, [](int64_t a, int64_t b) { return a > b ? a : b; });
+            return apply<int64_t>(ctx, [](int64_t a, int64_t b) { return a > b ? a : b; });
         case Op::kMIN:
-            return fl ? apply<double>(ctx, floatMin)
-                      : apply<int64_t>(ctx, [](int64_t a, int64_t b) { return a < b ? a : b; });
+            return apply<int64_t>(ctx, [](int64_t a, int64_t b) { return a < b ? a : b; });
         case Op::kDIV:
-            return fl ? apply<double>(ctx, [](double a, double b) { return a / b; })
-                      : apply<int64_t>(ctx, intDiv);
+            return apply<int64_t>(ctx, intDiv);
         case Op::kFLOOR_DIV:
-            return fl ? apply<double>(ctx, [](double a, double b) { return std::floor(a / b); })
-                      : apply<int64_t>(ctx, intFloorDiv);
+            return apply<int64_t>(ctx, intFloorDiv);
         case Op::kPOW:
-            return fl ? apply<double>(ctx, [](double a, double b) { return std::pow(a, b); })
-                      : apply<int64_t>(ctx, intPow);
+            return apply<int64_t>(ctx, intPow);
         case Op::kMOD:
-            return fl ? apply<double>(ctx, floatMod) : apply<int64_t>(ctx, intMod);
+            return apply<int64_t>(ctx, intMod);
         case Op::kFMOD:
-            return fl ? apply<double>(ctx, [](double a, double b) { return std::fmod(a, b); })
-                      : apply<int64_t>(ctx, intFmod);
+            return apply<int64_t>(ctx, intFmod);
         case Op::kAND:
             return apply<int64_t>(ctx, [](int64_t a, int64_t b) { return a != 0 && b != 0; });
         case Op::kOR:
@@ -194,14 +229,11 @@ Status runElementWise(const ir::ElementWiseAttrs& attrs, const KernelContext& ct
         case Op::kXOR:
             return apply<int64_t>(ctx, [](int64_t a, int64_t b) { return (a != 0) != (b != 0); });
         case Op::kEQUAL:
-            return fl ? apply<double>(ctx, [](double a, double b) { return a == b; })
-                      : apply<int64_t>(ctx, [](int64_t a, int64_t b) { return a == b; });
+            return apply<int64_t>(ctx, [](int64_t a, int64_t b) { return a == b; });
         case Op::kGREATER:
-            return fl ? apply<double>(ctx, [](double a, double b) { return a > b; })
-                      : apply<int64_t>(ctx, [](int64_t a, int64_t b) { return a > b; });
+            return apply<int64_t>(ctx, [](int64_t a, int64_t b) { return a > b; });
         case Op::kLESS:
-            return fl ? apply<double>(ctx, [](double a, double b) { return a < b; })
-                      : apply<int64_t>(ctx, [](int64_t a, int64_t b) { return a < b; });
+            return apply<int64_t>(ctx, [](int64_t a, int64_t b) { return a < b; });
     }
     return internalError("ElementWise kernel: unknown operation " +
                          std::to_string(static_cast<int32_t>(attrs.op)));

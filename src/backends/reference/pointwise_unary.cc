@@ -2,8 +2,10 @@
 // and SIGN also take integers, computed in int64 with two's complement wrap-around (ABS(-128) in int8 stays
 // -128, as in numpy); NOT maps bool to bool; ISINF and ISNAN map floats to bool.
 #include <cmath>
+#include <limits>
 
 #include "backends/reference/kernels.h"
+#include "backends/reference/pointwise_math.h"
 #include "backends/reference/pointwise_util.h"
 
 namespace kiln::reference {
@@ -53,6 +55,63 @@ int64_t wrapNeg(int64_t a) {
 
 }  // namespace
 
+double unaryValue(UnaryOperation op, double x) {
+    using Op = UnaryOperation;
+    switch (op) {
+        case Op::kEXP:
+            return std::exp(x);
+        case Op::kLOG:
+            return std::log(x);
+        case Op::kSQRT:
+            return std::sqrt(x);
+        case Op::kRECIP:
+            return 1.0 / x;
+        case Op::kABS:
+            return std::fabs(x);
+        case Op::kNEG:
+            return -x;
+        case Op::kSIN:
+            return std::sin(x);
+        case Op::kCOS:
+            return std::cos(x);
+        case Op::kTAN:
+            return std::tan(x);
+        case Op::kSINH:
+            return std::sinh(x);
+        case Op::kCOSH:
+            return std::cosh(x);
+        case Op::kASIN:
+            return std::asin(x);
+        case Op::kACOS:
+            return std::acos(x);
+        case Op::kATAN:
+            return std::atan(x);
+        case Op::kASINH:
+            return std::asinh(x);
+        case Op::kACOSH:
+            return std::acosh(x);
+        case Op::kATANH:
+            return std::atanh(x);
+        case Op::kCEIL:
+            return std::ceil(x);
+        case Op::kFLOOR:
+            return std::floor(x);
+        case Op::kERF:
+            return std::erf(x);
+        case Op::kNOT:
+            return x == 0.0 ? 1.0 : 0.0;
+        case Op::kSIGN:
+            return floatSign(x);
+        case Op::kROUND:
+            return roundHalfEven(x);
+        case Op::kISINF:
+            return std::isinf(x) ? 1.0 : 0.0;
+        case Op::kISNAN:
+            return std::isnan(x) ? 1.0 : 0.0;
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
 Status runUnary(const ir::UnaryAttrs& attrs, const KernelContext& ctx) {
     const DataType t = ctx.inputs[0].type;
     const DataType outType = ctx.outputs[0].type;
@@ -99,60 +158,15 @@ Status runUnary(const ir::UnaryAttrs& attrs, const KernelContext& ctx) {
         return internalError(std::string("Unary kernel: unsupported types ") + dataTypeName(t) + " -> " +
                              dataTypeName(outType) + " for operation " +
                              std::to_string(static_cast<int32_t>(attrs.op)));
-    switch (attrs.op) {
-        case Op::kEXP:
-            return map<true>(ctx, [](double x) { return std::exp(x); });
-        case Op::kLOG:
-            return map<true>(ctx, [](double x) { return std::log(x); });
-        case Op::kSQRT:
-            return map<true>(ctx, [](double x) { return std::sqrt(x); });
-        case Op::kRECIP:
-            return map<true>(ctx, [](double x) { return 1.0 / x; });
-        case Op::kABS:
-            return fl ? map<true>(ctx, [](double x) { return std::fabs(x); })
-                      : map<false>(ctx, [](int64_t x) { return x < 0 ? wrapNeg(x) : x; });
-        case Op::kNEG:
-            return fl ? map<true>(ctx, [](double x) { return -x; }) : map<false>(ctx, wrapNeg);
-        case Op::kSIN:
-            return map<true>(ctx, [](double x) { return std::sin(x); });
-        case Op::kCOS:
-            return map<true>(ctx, [](double x) { return std::cos(x); });
-        case Op::kTAN:
-            return map<true>(ctx, [](double x) { return std::tan(x); });
-        case Op::kSINH:
-            return map<true>(ctx, [](double x) { return std::sinh(x); });
-        case Op::kCOSH:
-            return map<true>(ctx, [](double x) { return std::cosh(x); });
-        case Op::kASIN:
-            return map<true>(ctx, [](double x) { return std::asin(x); });
-        case Op::kACOS:
-            return map<true>(ctx, [](double x) { return std::acos(x); });
-        case Op::kATAN:
-            return map<true>(ctx, [](double x) { return std::atan(x); });
-        case Op::kASINH:
-            return map<true>(ctx, [](double x) { return std::asinh(x); });
-        case Op::kACOSH:
-            return map<true>(ctx, [](double x) { return std::acosh(x); });
-        case Op::kATANH:
-            return map<true>(ctx, [](double x) { return std::atanh(x); });
-        case Op::kCEIL:
-            return map<true>(ctx, [](double x) { return std::ceil(x); });
-        case Op::kFLOOR:
-            return map<true>(ctx, [](double x) { return std::floor(x); });
-        case Op::kERF:
-            return map<true>(ctx, [](double x) { return std::erf(x); });
-        case Op::kNOT:
-            return map<false>(ctx, [](int64_t x) { return static_cast<int64_t>(x == 0); });
-        case Op::kSIGN:
-            return fl ? map<true>(ctx, floatSign)
-                      : map<false>(ctx, [](int64_t x) { return static_cast<int64_t>((x > 0) - (x < 0)); });
-        case Op::kROUND:
-            return map<true>(ctx, roundHalfEven);
-        case Op::kISINF:
-            return map<true>(ctx, [](double x) { return std::isinf(x); });
-        case Op::kISNAN:
-            return map<true>(ctx, [](double x) { return std::isnan(x); });
-    }
+    const Op op = attrs.op;
+    if (op == Op::kISINF || op == Op::kISNAN)
+        return map<true>(ctx, [op](double x) { return unaryValue(op, x) != 0.0; });
+    if (op == Op::kNOT) return map<false>(ctx, [](int64_t x) { return static_cast<int64_t>(x == 0); });
+    if (fl) return map<true>(ctx, [op](double x) { return unaryValue(op, x); });
+    // Integers (typesOk let only ABS, NEG and SIGN through), in int64 with wrap-around.
+    if (op == Op::kABS) return map<false>(ctx, [](int64_t x) { return x < 0 ? wrapNeg(x) : x; });
+    if (op == Op::kNEG) return map<false>(ctx, wrapNeg);
+    if (op == Op::kSIGN) return map<false>(ctx, [](int64_t x) { return static_cast<int64_t>((x > 0) - (x < 0)); });
     return internalError("Unary kernel: unknown operation " + std::to_string(static_cast<int32_t>(attrs.op)));
 }
 

@@ -1,5 +1,5 @@
-// Shape/type inference for the pointwise family: Activation, ElementWise, Unary, Scale, Cast, Select and
-// Identity. Every output keeps its input's shape (ElementWise and Select broadcast numpy-style, so -1 dims
+// Shape/type inference for the pointwise family: Activation, ElementWise, Unary, Scale, Cast, Select,
+// Identity and Pointwise (a fused program, validated by ir/pointwise_program.h). Every output keeps its input's shape (ElementWise and Select broadcast numpy-style, so -1 dims
 // flow through broadcastShapes); the dtype rules checked here are the ones the reference kernels rely on.
 #include <cmath>
 #include <sstream>
@@ -8,6 +8,7 @@
 #include "common/dims.h"
 #include "common/tensor_ref.h"
 #include "ir/infer.h"
+#include "ir/pointwise_program.h"
 
 namespace kiln::ir {
 namespace {
@@ -384,6 +385,29 @@ Status inferIdentity(const IdentityAttrs&, InferContext& ctx) {
     KILN_CHECK_ARG(isValidDataType(x.type), "Identity: input type is " << typeName(x.type));
     ctx.outputs[0].type = outType;
     ctx.outputs[0].shape = x.shape;
+    return Status::ok();
+}
+
+Status inferPointwise(const PointwiseAttrs& attrs, InferContext& ctx) {
+    const auto nbInputs = static_cast<int32_t>(ctx.inputs.size());
+    KILN_RETURN_IF_ERROR(decodePointwiseProgram(attrs, nbInputs).status());
+    auto storable = [](DataType t) { return t == DataType::kFLOAT || t == DataType::kHALF || t == DataType::kBF16; };
+    KILN_CHECK_ARG(storable(attrs.outputType), "Pointwise: output type is " << typeName(attrs.outputType)
+                                                                             << ", expected float32, float16 or bfloat16");
+    Dims shape;
+    shape.nbDims = 0;
+    for (int32_t k = 0; k < nbInputs; ++k) {
+        const TensorDesc& x = ctx.inputs[static_cast<size_t>(k)];
+        KILN_CHECK_ARG(x.present(), "Pointwise: input " << k << " is absent; every input must be given");
+        KILN_CHECK_ARG(storable(x.type) || x.type == DataType::kBOOL,
+                       "Pointwise: input " << k << " is " << typeName(x.type)
+                                           << ", expected float32, float16, bfloat16 or bool");
+        StatusOr<Dims> b = broadcastShapes(shape, x.shape);
+        if (!b.isOk()) return b.status().withContext("Pointwise: input " + std::to_string(k));
+        shape = *b;
+    }
+    ctx.outputs[0].type = attrs.outputType;
+    ctx.outputs[0].shape = shape;
     return Status::ok();
 }
 

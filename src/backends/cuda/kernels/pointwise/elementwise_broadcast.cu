@@ -14,57 +14,13 @@
 #include "backends/cuda/kernels/common/indexing.cuh"
 #include "backends/cuda/kernels/common/launch.cuh"
 #include "backends/cuda/kernels/pointwise/map.cuh"
+#include "backends/cuda/kernels/pointwise/pointwise_functors.cuh"
 
 namespace kiln::cuda {
 namespace {
 
 constexpr const char* kName = "ElementWise kernel";
 
-// ---- float forms -------------------------------------------------------------------------------------
-struct FSum {
-    __device__ float operator()(float a, float b) const { return a + b; }
-};
-struct FProd {
-    __device__ float operator()(float a, float b) const { return a * b; }
-};
-struct FSub {
-    __device__ float operator()(float a, float b) const { return a - b; }
-};
-struct FDiv {
-    __device__ float operator()(float a, float b) const { return a / b; }
-};
-struct FMax {  // NaN if either is NaN (fmaxf would return the other operand)
-    __device__ float operator()(float a, float b) const { return isnan(a) || isnan(b) ? NAN : a > b ? a : b; }
-};
-struct FMin {
-    __device__ float operator()(float a, float b) const { return isnan(a) || isnan(b) ? NAN : a < b ? a : b; }
-};
-struct FPow {
-    __device__ float operator()(float a, float b) const { return powf(a, b); }
-};
-struct FFloorDiv {
-    __device__ double operator()(float a, float b) const { return floor(double{a} / double{b}); }
-};
-struct FMod {  // Python's %: the remainder takes the divisor's sign, a zero one too
-    __device__ double operator()(float a, float b) const {
-        double r = fmod(double{a}, double{b});
-        if (r == 0) return copysign(0.0, double{b});
-        if ((r < 0) != (b < 0)) r += b;
-        return r;
-    }
-};
-struct FFmod {  // exact in float: fmod never rounds
-    __device__ float operator()(float a, float b) const { return fmodf(a, b); }
-};
-struct FEqual {
-    __device__ bool operator()(float a, float b) const { return a == b; }
-};
-struct FGreater {
-    __device__ bool operator()(float a, float b) const { return a > b; }
-};
-struct FLess {
-    __device__ bool operator()(float a, float b) const { return a < b; }
-};
 
 // ---- integer forms (int64; arithmetic through uint64 wraps instead of overflowing) -------------------
 __device__ __forceinline__ int64_t wrap(uint64_t v) {
@@ -219,31 +175,31 @@ Status runElementWise(const ir::ElementWiseAttrs& attrs, const KernelContext& ct
     const Operands o{ctx.inputs[0].data, ctx.inputs[1].data, y.data, y.numel(), ix, ctx.stream};
     switch (attrs.op) {
         case Op::kSUM:
-            return arithmetic(t, o, FSum{}, ISum{});
+            return arithmetic(t, o, fn::FSum{}, ISum{});
         case Op::kPROD:
-            return arithmetic(t, o, FProd{}, IProd{});
+            return arithmetic(t, o, fn::FProd{}, IProd{});
         case Op::kMAX:
-            return arithmetic(t, o, FMax{}, IMax{});
+            return arithmetic(t, o, fn::FMax{}, IMax{});
         case Op::kMIN:
-            return arithmetic(t, o, FMin{}, IMin{});
+            return arithmetic(t, o, fn::FMin{}, IMin{});
         case Op::kSUB:
-            return arithmetic(t, o, FSub{}, ISub{});
+            return arithmetic(t, o, fn::FSub{}, ISub{});
         case Op::kDIV:
-            return arithmetic(t, o, FDiv{}, IDiv{});
+            return arithmetic(t, o, fn::FDiv{}, IDiv{});
         case Op::kPOW:
-            return arithmetic(t, o, FPow{}, IPow{});
+            return arithmetic(t, o, fn::FPow{}, IPow{});
         case Op::kFLOOR_DIV:
-            return arithmetic(t, o, FFloorDiv{}, IFloorDiv{});
+            return arithmetic(t, o, fn::FFloorDiv{}, IFloorDiv{});
         case Op::kMOD:
-            return arithmetic(t, o, FMod{}, IMod{});
+            return arithmetic(t, o, fn::FMod{}, IMod{});
         case Op::kFMOD:
-            return arithmetic(t, o, FFmod{}, IFmod{});
+            return arithmetic(t, o, fn::FFmod{}, IFmod{});
         case Op::kEQUAL:
-            return comparison(t, o, FEqual{}, IEqual{});
+            return comparison(t, o, fn::FEqual{}, IEqual{});
         case Op::kGREATER:
-            return comparison(t, o, FGreater{}, IGreater{});
+            return comparison(t, o, fn::FGreater{}, IGreater{});
         case Op::kLESS:
-            return comparison(t, o, FLess{}, ILess{});
+            return comparison(t, o, fn::FLess{}, ILess{});
         case Op::kAND:
         case Op::kOR:
         case Op::kXOR:

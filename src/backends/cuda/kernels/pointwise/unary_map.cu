@@ -4,44 +4,10 @@
 // (ABS(-128) in int8 stays -128); NOT maps bool to bool; ISINF and ISNAN map the float formats to bool.
 #include "backends/cuda/kernel_context.h"
 #include "backends/cuda/kernels/pointwise/map.cuh"
+#include "backends/cuda/kernels/pointwise/pointwise_functors.cuh"
 
 namespace kiln::cuda {
 namespace {
-
-#define KILN_FLOAT_FN(Name, expr)                                   \
-    struct Name {                                                   \
-        __device__ float operator()(float x) const { return expr; } \
-    };
-KILN_FLOAT_FN(Exp, expf(x))
-KILN_FLOAT_FN(Log, logf(x))
-KILN_FLOAT_FN(Sqrt, sqrtf(x))
-KILN_FLOAT_FN(Recip, 1.0f / x)
-KILN_FLOAT_FN(Abs, fabsf(x))
-KILN_FLOAT_FN(Neg, -x)
-KILN_FLOAT_FN(Sin, sinf(x))
-KILN_FLOAT_FN(Cos, cosf(x))
-KILN_FLOAT_FN(Tan, tanf(x))
-KILN_FLOAT_FN(Sinh, sinhf(x))
-KILN_FLOAT_FN(Cosh, coshf(x))
-KILN_FLOAT_FN(Asin, asinf(x))
-KILN_FLOAT_FN(Acos, acosf(x))
-KILN_FLOAT_FN(Atan, atanf(x))
-KILN_FLOAT_FN(Asinh, asinhf(x))
-KILN_FLOAT_FN(Acosh, acoshf(x))
-KILN_FLOAT_FN(Atanh, atanhf(x))
-KILN_FLOAT_FN(Ceil, ceilf(x))
-KILN_FLOAT_FN(Floor, floorf(x))
-KILN_FLOAT_FN(Erf, erff(x))
-KILN_FLOAT_FN(Round, rintf(x))                               // the default rounding mode: half to even
-KILN_FLOAT_FN(Sign, x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x)  // +-0 and NaN are their own sign
-#undef KILN_FLOAT_FN
-
-struct IsInf {
-    __device__ bool operator()(float x) const { return isinf(x); }
-};
-struct IsNan {
-    __device__ bool operator()(float x) const { return isnan(x); }
-};
 
 // Integer forms; negation through uint64 wraps instead of overflowing.
 struct IntAbs {
@@ -106,53 +72,53 @@ Status runUnary(const ir::UnaryAttrs& attrs, const KernelContext& ctx) {
                              std::to_string(static_cast<int32_t>(attrs.op)) + ")");
     switch (attrs.op) {
         case Op::kEXP:
-            return floatMap(ctx, Exp{});
+            return floatMap(ctx, fn::Exp{});
         case Op::kLOG:
-            return floatMap(ctx, Log{});
+            return floatMap(ctx, fn::Log{});
         case Op::kSQRT:
-            return floatMap(ctx, Sqrt{});
+            return floatMap(ctx, fn::Sqrt{});
         case Op::kRECIP:
-            return floatMap(ctx, Recip{});
+            return floatMap(ctx, fn::Recip{});
         case Op::kABS:
-            return numericMap(ctx, Abs{}, IntAbs{});
+            return numericMap(ctx, fn::Abs{}, IntAbs{});
         case Op::kNEG:
-            return numericMap(ctx, Neg{}, IntNeg{});
+            return numericMap(ctx, fn::Neg{}, IntNeg{});
         case Op::kSIN:
-            return floatMap(ctx, Sin{});
+            return floatMap(ctx, fn::Sin{});
         case Op::kCOS:
-            return floatMap(ctx, Cos{});
+            return floatMap(ctx, fn::Cos{});
         case Op::kTAN:
-            return floatMap(ctx, Tan{});
+            return floatMap(ctx, fn::Tan{});
         case Op::kSINH:
-            return floatMap(ctx, Sinh{});
+            return floatMap(ctx, fn::Sinh{});
         case Op::kCOSH:
-            return floatMap(ctx, Cosh{});
+            return floatMap(ctx, fn::Cosh{});
         case Op::kASIN:
-            return floatMap(ctx, Asin{});
+            return floatMap(ctx, fn::Asin{});
         case Op::kACOS:
-            return floatMap(ctx, Acos{});
+            return floatMap(ctx, fn::Acos{});
         case Op::kATAN:
-            return floatMap(ctx, Atan{});
+            return floatMap(ctx, fn::Atan{});
         case Op::kASINH:
-            return floatMap(ctx, Asinh{});
+            return floatMap(ctx, fn::Asinh{});
         case Op::kACOSH:
-            return floatMap(ctx, Acosh{});
+            return floatMap(ctx, fn::Acosh{});
         case Op::kATANH:
-            return floatMap(ctx, Atanh{});
+            return floatMap(ctx, fn::Atanh{});
         case Op::kCEIL:
-            return floatMap(ctx, Ceil{});
+            return floatMap(ctx, fn::Ceil{});
         case Op::kFLOOR:
-            return floatMap(ctx, Floor{});
+            return floatMap(ctx, fn::Floor{});
         case Op::kERF:
-            return floatMap(ctx, Erf{});
+            return floatMap(ctx, fn::Erf{});
         case Op::kSIGN:
-            return numericMap(ctx, Sign{}, IntSign{});
+            return numericMap(ctx, fn::Sign{}, IntSign{});
         case Op::kROUND:
-            return floatMap(ctx, Round{});
+            return floatMap(ctx, fn::Round{});
         case Op::kISINF:
-            return floatTest(ctx, IsInf{});
+            return floatTest(ctx, fn::IsInf{});
         case Op::kISNAN:
-            return floatTest(ctx, IsNan{});
+            return floatTest(ctx, fn::IsNan{});
         case Op::kNOT:
             if (t != DataType::kBOOL)
                 return internalError(std::string(kName) + ": NOT takes bool, got " + dataTypeName(t));
