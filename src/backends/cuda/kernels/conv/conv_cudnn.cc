@@ -3,7 +3,9 @@
 // accumulation). cuDNN takes one symmetric padding per dim, so the symmetric part goes to cuDNN and the
 // rest (asymmetric pre/post, and the extra trailing padding kEXPLICIT_ROUND_UP needs for its last
 // window) is materialized by copying the input, zero-padded, into the workspace first
-// (planConvPadding). The bias is added by a small own kernel afterwards.
+// (planConvPadding). The bias is added by a small own kernel afterwards, then the epilogue's addend and
+// activation by the ElementWise/Activation kernels (epilogue_tail.h), unless cuDNN's fused
+// bias/activation call takes the whole epilogue (conv_cudnn_fused.h).
 //
 // Algorithm: cuDNN's heuristic ranking (cudnnGetConvolutionForwardAlgorithm_v7), the first that fits
 // the workspace left after staging and that cuDNN accepts for these descriptors. Descriptors and the
@@ -14,6 +16,8 @@
 
 #include "backends/cuda/cuda_status.h"
 #include "backends/cuda/kernels/conv/conv_cudnn_common.h"
+#include "backends/cuda/kernels/conv/conv_cudnn_fused.h"
+#include "backends/cuda/kernels/pointwise/epilogue_tail.h"
 
 namespace kiln::cuda {
 
@@ -29,6 +33,12 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
     const TensorRef& w = ctx.inputs[1];
     const TensorRef& y = ctx.outputs[0];
     const TensorRef* bias = ctx.inputs.size() > 2 && ctx.inputs[2].data ? &ctx.inputs[2] : nullptr;
+    const TensorRef* addend = ctx.inputs.size() > 3 && ctx.inputs[3].data ? &ctx.inputs[3] : nullptr;
+    // The parts of the epilogue after the bias, when cuDNN does not fuse them.
+    const auto epilogueTail = [&]() -> Status {
+        if (addend) KILN_RETURN_IF_ERROR(addInPlace(y, *addend, ctx));
+        return activateInPlace(a.epilogue, y, ctx);
+    };
     KILN_ASSIGN_OR_RETURN(Geometry g,
                           reference::conv_detail::kernelGeometry(op, a, x, w, y, /*transposed=*/false));
     const int64_t n = x.shape.d[0], c = x.shape.d[1], k = y.shape.d[1], groups = a.nbGroups;
@@ -43,7 +53,8 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
     if (c == 0) {  // no input channels: every output is the bias alone
         KILN_CUDA_RETURN_IF_ERROR(
             cudaMemsetAsync(y.data, 0, static_cast<size_t>(y.numel() * es), ctx.stream));
-        return conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream);
+        KILN_RETURN_IF_ERROR(conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream));
+        return epilogueTail();
     }
     if (!ctx.libraries)
         return invalidState(std::string(op) + " on CUDA needs the context's cuDNN handle, got none (input " +
@@ -88,6 +99,15 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
                                  ")");
 
     KILN_ASSIGN_OR_RETURN(cudnnHandle_t handle, ctx.libraries->cudnnOn(ctx.stream));
+    const std::string what =
+        "input " + toString(x.shape) + " with kernel " + toString(w.shape) + " (" + dataTypeName(y.type) + ")";
+    if (conv_cudnn::fusedConvApplies(a.epilogue, bias, addend, y)) {
+        const conv_cudnn::FusedConvArgs args{handle, &xDesc, &wDesc, &convDesc, &yDesc, xin, w.data, y.data,
+                                             t.data, k, rank};
+        const Status fused = conv_cudnn::runFusedConv(op, args, a.epilogue, *bias, addend, scratch, what);
+        if (fused.isOk() || fused.code() != ErrorCode::kUNSUPPORTED_STATE) return fused;
+        // No algorithm takes the fused call here (nothing was enqueued): run the unfused path.
+    }
     int maxAlgos = 0;
     KILN_CUDNN_RETURN_IF_ERROR(cudnnGetConvolutionForwardAlgorithmMaxCount(handle, &maxAlgos));
     std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(static_cast<size_t>(std::max(maxAlgos, 1)));
@@ -97,9 +117,7 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
                                                static_cast<int>(perf.size()), &found, perf.data()));
     const float alpha = 1.0f, beta = 0.0f;
     KILN_RETURN_IF_ERROR(conv_cudnn::runFirstAccepted(
-        op, perf, found, scratch,
-        "input " + toString(x.shape) + " with kernel " + toString(w.shape) + " (" + dataTypeName(y.type) +
-            ")",
+        op, perf, found, scratch, what,
         [&](cudnnConvolutionFwdAlgo_t algo, size_t* bytes) {
             return cudnnGetConvolutionForwardWorkspaceSize(handle, xDesc.get(), wDesc.get(), convDesc.get(),
                                                            yDesc.get(), algo, bytes);
@@ -108,7 +126,8 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
             return cudnnConvolutionForward(handle, &alpha, xDesc.get(), xin, wDesc.get(), w.data,
                                            convDesc.get(), algo, ws, bytes, &beta, yDesc.get(), y.data);
         }));
-    return conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream);
+    KILN_RETURN_IF_ERROR(conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream));
+    return epilogueTail();
 }
 
 }  // namespace kiln::cuda
