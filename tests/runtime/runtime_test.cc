@@ -302,8 +302,9 @@ TEST_F(RuntimeTest, ProfilerSeesEveryExecutedLayer) {
     ctx->setTensorAddress("x", x.data());
     ctx->setTensorAddress("y", y.data());
     ASSERT_TRUE(ctx->enqueueV3(nullptr));
-    // conv, relu, shuffle, matmul, add run as steps; constants are weights, not steps.
-    EXPECT_EQ(prof.names.size(), 5u);
+    // conv (with the relu fused by fuse-conv-epilogue), shuffle and matmul (with the bias add fused by
+    // fuse-matmul-epilogue) run as steps; constants are weights, not steps.
+    EXPECT_EQ(prof.names.size(), 3u);
 }
 
 TEST_F(RuntimeTest, ApiErrorsAreReportedNotIgnored) {
