@@ -23,7 +23,22 @@ struct ConstantAttrs {
     template <class V> void visit(V& v) { v("data", data); }
 };
 
-struct ConvolutionAttrs {
+/// A fused epilogue on an op's result (MatrixMultiply, Convolution): y = act(result + bias + addend), the
+/// activation with ActivationAttrs' meaning of alpha and beta. Written by the fuse-*-epilogue passes; the
+/// bias and addend are inputs of the op (see ops.def).
+struct EpilogueAttrs {
+    bool hasActivation{false};
+    ActivationType activation{ActivationType::kRELU};
+    float alpha{0.0f};
+    float beta{0.0f};
+    template <class V> void visit(V& v) {
+        v("has_activation", hasActivation); v("activation", activation);
+        v("activation_alpha", alpha); v("activation_beta", beta);
+    }
+};
+
+/// The geometry Convolution and Deconvolution share.
+struct ConvGeometryAttrs {
     int32_t nbOutputMaps{0};
     Dims kernelSize{};
     Dims stride{};       ///< rank = spatial rank; empty means all 1
@@ -39,11 +54,20 @@ struct ConvolutionAttrs {
     }
 };
 
-/// Same fields as convolution; the kernel tensor is [C_in, C_out / groups, k...] (ONNX / TensorRT).
-struct DeconvolutionAttrs : ConvolutionAttrs {
+/// y = act(conv(x, kernel) + bias + addend) with the optional parts per `epilogue` and the inputs.
+struct ConvolutionAttrs : ConvGeometryAttrs {
+    EpilogueAttrs epilogue{};
+    template <class V> void visit(V& v) {
+        ConvGeometryAttrs::visit(v);
+        epilogue.visit(v);
+    }
+};
+
+/// The kernel tensor is [C_in, C_out / groups, k...] (ONNX / TensorRT).
+struct DeconvolutionAttrs : ConvGeometryAttrs {
     Dims outputPadding{};  ///< Kiln: extra extent added at the end of each spatial dim (ONNX output_padding)
     template <class V> void visit(V& v) {
-        ConvolutionAttrs::visit(v);
+        ConvGeometryAttrs::visit(v);
         v("output_padding", outputPadding);
     }
 };
@@ -76,6 +100,15 @@ struct ActivationAttrs {
     float beta{0.0f};
     template <class V> void visit(V& v) { v("type", type); v("alpha", alpha); v("beta", beta); }
 };
+
+/// The Activation an epilogue applies (meaningful when e.hasActivation).
+inline ActivationAttrs epilogueActivation(const EpilogueAttrs& e) {
+    ActivationAttrs a;
+    a.type = e.activation;
+    a.alpha = e.alpha;
+    a.beta = e.beta;
+    return a;
+}
 
 /// Numpy broadcasting between a and b (ranks aligned at the right).
 struct ElementWiseAttrs {
@@ -120,10 +153,15 @@ struct IdentityAttrs {
 };
 
 /// Batched matmul with numpy broadcasting over the batch dims.
+/// y = act(op0(a) x op1(b) + bias + addend) with the optional parts per `epilogue` and the inputs.
 struct MatrixMultiplyAttrs {
     MatrixOperation op0{MatrixOperation::kNONE};
     MatrixOperation op1{MatrixOperation::kNONE};
-    template <class V> void visit(V& v) { v("op0", op0); v("op1", op1); }
+    EpilogueAttrs epilogue{};
+    template <class V> void visit(V& v) {
+        v("op0", op0); v("op1", op1);
+        epilogue.visit(v);
+    }
 };
 
 struct SoftMaxAttrs {

@@ -35,6 +35,11 @@ struct InferContext {
 /// Dispatches to infer##Name after checking arity; the Status names no node (the caller adds it).
 Status inferNode(const Attrs& attrs, InferContext& ctx);
 
+/// Checks an op's fused epilogue against its inferred output `out`: `addend` (null when absent) must have
+/// out's type and shape, and the activation must be one Activation accepts for out's type. `op` prefixes
+/// the messages.
+Status checkEpilogue(const char* op, const EpilogueAttrs& e, const TensorDesc* addend, const TensorDesc& out);
+
 /// Numpy broadcast of two shapes; error names both shapes.
 StatusOr<Dims> broadcastShapes(const Dims& a, const Dims& b);
 

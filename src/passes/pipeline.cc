@@ -28,6 +28,12 @@ const std::vector<Entry>& registry() {
 /// The pipeline's order, with the reason for each position.
 const std::vector<const char*>& order() {
     static const std::vector<const char*> names = {
+        // First: it turns pointwise chains into one Activation, which the epilogue passes can then absorb.
+        "fuse-gelu",
+        // After fuse-gelu, so MatMul + bias + GELU (BERT, GPT-2, ViT MLPs) becomes one GEMM with epilogue.
+        "fuse-matmul-epilogue",
+        // Independent of the matmul pass; conv -> residual add -> ReLU (ResNet) becomes one Convolution.
+        "fuse-conv-epilogue",
         // Last: the pattern passes (GELU, matmul/conv epilogues) first take the pointwise ops they fold into
         // one library call or activation; what they leave becomes one interpreted kernel per chain.
         "fuse-pointwise",

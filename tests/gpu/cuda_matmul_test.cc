@@ -260,7 +260,7 @@ void checkEpilogue(const MatmulCase& c, DataType t, bool withBias, EpilogueActiv
     std::vector<HostTensor> inputs{a, b, bias};
     const Status st = gputest::runOnDevice(inputs, got, [&](const cuda::KernelContext& ctx) {
         return cuda::matmulBiasAct(attrs, ctx.inputs[0], ctx.inputs[1], withBias ? &ctx.inputs[2] : nullptr,
-                                   act, ctx.outputs[0], ctx);
+                                   nullptr, act, ctx.outputs[0], ctx);
     });
     ASSERT_TRUE(st.isOk()) << params << ": " << st.message();
     gputest::expectWithin(got[0], want, tol, params);
@@ -306,7 +306,7 @@ TEST(CudaMatmulArguments, IntegerTypesAreRefusedWithAReason) {
     const TensorRef a = fakeTensor(DataType::kINT32, {7, 33}, 0x1000),
                     b = fakeTensor(DataType::kINT32, {33, 5}, 0x2000);
     const TensorRef c = fakeTensor(DataType::kINT32, {7, 5}, 0x3000);
-    gputest::expectError(cuda::matmulBiasAct({}, a, b, nullptr, EpilogueActivation::kNONE, c, ctx),
+    gputest::expectError(cuda::matmulBiasAct({}, a, b, nullptr, nullptr, EpilogueActivation::kNONE, c, ctx),
                          ErrorCode::kUNSUPPORTED_STATE,
                          {"float32, float16 or bfloat16, got int32", "cpu target"}, "int32 matmul");
 }
@@ -316,7 +316,7 @@ TEST(CudaMatmulArguments, MixedTypesAreRefused) {
     const TensorRef a = fakeTensor(DataType::kHALF, {7, 33}, 0x1000),
                     b = fakeTensor(DataType::kFLOAT, {33, 5}, 0x2000);
     const TensorRef c = fakeTensor(DataType::kFLOAT, {7, 5}, 0x3000);
-    gputest::expectError(cuda::matmulBiasAct({}, a, b, nullptr, EpilogueActivation::kNONE, c, ctx),
+    gputest::expectError(cuda::matmulBiasAct({}, a, b, nullptr, nullptr, EpilogueActivation::kNONE, c, ctx),
                          ErrorCode::kUNSUPPORTED_STATE, {"share one type", "Cast"}, "half x float matmul");
 }
 
@@ -325,7 +325,7 @@ TEST(CudaMatmulArguments, MissingLibraryHandlesAreReported) {
     const TensorRef a = fakeTensor(DataType::kFLOAT, {7, 33}, 0x1000),
                     b = fakeTensor(DataType::kFLOAT, {33, 5}, 0x2000);
     const TensorRef c = fakeTensor(DataType::kFLOAT, {7, 5}, 0x3000);
-    gputest::expectError(cuda::matmulBiasAct({}, a, b, nullptr, EpilogueActivation::kNONE, c, ctx),
+    gputest::expectError(cuda::matmulBiasAct({}, a, b, nullptr, nullptr, EpilogueActivation::kNONE, c, ctx),
                          ErrorCode::kINVALID_STATE, {"cuBLASLt handle", "LibraryHandles", "M 7, N 5, K 33"},
                          "no libraries");
 }
@@ -336,10 +336,10 @@ TEST(CudaMatmulArguments, BiasMustHoldOneValuePerColumn) {
                     b = fakeTensor(DataType::kFLOAT, {33, 5}, 0x2000);
     const TensorRef c = fakeTensor(DataType::kFLOAT, {7, 5}, 0x3000);
     const TensorRef bias = fakeTensor(DataType::kFLOAT, {4}, 0x4000);
-    gputest::expectError(cuda::matmulBiasAct({}, a, b, &bias, EpilogueActivation::kRELU, c, ctx),
+    gputest::expectError(cuda::matmulBiasAct({}, a, b, &bias, nullptr, EpilogueActivation::kRELU, c, ctx),
                          ErrorCode::kINVALID_ARGUMENT, {"N = 5", "got float32 [4]"}, "bias of 4 for N = 5");
     const TensorRef halfBias = fakeTensor(DataType::kHALF, {5}, 0x4000);
-    gputest::expectError(cuda::matmulBiasAct({}, a, b, &halfBias, EpilogueActivation::kRELU, c, ctx),
+    gputest::expectError(cuda::matmulBiasAct({}, a, b, &halfBias, nullptr, EpilogueActivation::kRELU, c, ctx),
                          ErrorCode::kINVALID_ARGUMENT, {"N = 5", "got float16 [5]"},
                          "half bias for a float matmul");
 }
@@ -350,7 +350,7 @@ TEST(CudaMatmulArguments, ContractedExtentsMustAgree) {
                     b = fakeTensor(DataType::kFLOAT, {32, 5}, 0x2000);
     const TensorRef c = fakeTensor(DataType::kFLOAT, {7, 5}, 0x3000);
     // Inference rejects this first; the kernel still refuses rather than reading out of bounds.
-    gputest::expectError(cuda::matmulBiasAct({}, a, b, nullptr, EpilogueActivation::kNONE, c, ctx),
+    gputest::expectError(cuda::matmulBiasAct({}, a, b, nullptr, nullptr, EpilogueActivation::kNONE, c, ctx),
                          ErrorCode::kINTERNAL_ERROR, {"contracted extents differ", "[7,33]", "[32,5]"},
                          "K 33 vs 32");
 }

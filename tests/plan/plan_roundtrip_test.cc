@@ -97,6 +97,61 @@ TEST(PlanRoundTrip, EveryOpKindWithDefaultAttributes) {
     }
 }
 
+TEST(PlanRoundTrip, EpilogueInputsAndAttributesReadBackEqual) {
+    // A fused MatrixMultiply (bias, addend, GELU) and Convolution (absent bias, addend, leaky ReLU with an
+    // alpha) carry their epilogue through the plan.
+    Plan p;
+    p.header.kilnVersion = getKilnVersion();
+    ir::Graph& g = p.graph;
+    const DataType f16 = DataType::kHALF;
+    const ir::TensorId a = g.addInput("a", f16, makeDims({2, 5, 7}));
+    const ir::TensorId res = g.addInput("res", f16, makeDims({2, 5, 3}));
+    ir::MatrixMultiplyAttrs mm;
+    mm.op1 = MatrixOperation::kTRANSPOSE;
+    mm.epilogue.hasActivation = true;
+    mm.epilogue.activation = ActivationType::kGELU_TANH;
+    const ir::TensorId y = test::addOp(g, "mm", mm,
+                                       {a, test::addConst(g, "w", f16, makeDims({3, 7}), 3),
+                                        test::addConst(g, "bias", f16, makeDims({3}), 4), res},
+                                       {{f16, makeDims({2, 5, 3})}})[0];
+    const ir::TensorId x = g.addInput("x", f16, makeDims({1, 2, 4, 4}));
+    const ir::TensorId shortcut = g.addInput("shortcut", f16, makeDims({1, 3, 4, 4}));
+    ir::ConvolutionAttrs conv;
+    conv.nbOutputMaps = 3;
+    conv.epilogue.hasActivation = true;
+    conv.epilogue.activation = ActivationType::kLEAKY_RELU;
+    conv.epilogue.alpha = 0.125f;
+    conv.epilogue.beta = -2.0f;
+    const ir::TensorId c = test::addOp(g, "conv", conv,
+                                       {x, test::addConst(g, "cw", f16, makeDims({3, 2, 1, 1}), 5), ir::kNoTensor, shortcut},
+                                       {{f16, makeDims({1, 3, 4, 4})}})[0];
+    g.markOutput(y);
+    g.markOutput(c);
+    p.tactics.assign(g.nodes().size(), NodeTactic{"reference", 1});
+    const Plan q = mustRead(mustWrite(p));
+    EXPECT_EQ(ir::dumpGraph(q.graph), ir::dumpGraph(p.graph));
+    for (const ir::Node& n : q.graph.nodes()) {
+        if (n.kind() == ir::OpKind::kMatrixMultiply) {
+            const auto& e = std::get<ir::MatrixMultiplyAttrs>(n.attrs).epilogue;
+            EXPECT_TRUE(e.hasActivation);
+            EXPECT_EQ(e.activation, ActivationType::kGELU_TANH);
+            ASSERT_EQ(n.inputs.size(), 4u);
+            EXPECT_EQ(q.graph.tensor(n.inputs[3]).name, "res");
+        }
+        if (n.kind() == ir::OpKind::kConvolution) {
+            const auto& e = std::get<ir::ConvolutionAttrs>(n.attrs).epilogue;
+            EXPECT_TRUE(e.hasActivation);
+            EXPECT_EQ(e.activation, ActivationType::kLEAKY_RELU);
+            EXPECT_EQ(e.alpha, 0.125f);
+            EXPECT_EQ(e.beta, -2.0f);
+            ASSERT_EQ(n.inputs.size(), 4u);
+            EXPECT_EQ(n.inputs[2], ir::kNoTensor);
+            EXPECT_EQ(q.graph.tensor(n.inputs[3]).name, "shortcut");
+        }
+    }
+    EXPECT_EQ(mustWrite(q), mustWrite(p));
+}
+
 TEST(PlanRoundTrip, ReadBackEqualsOriginal) {
     Plan p = makeSamplePlan();
     Plan q = mustRead(mustWrite(p));

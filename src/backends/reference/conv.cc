@@ -2,12 +2,14 @@
 // group, im2col gathers each output position's receptive field into a column, then one cblas_sgemm
 // multiplies the group's [K/groups, C/groups * k...] kernel rows by the columns. Narrow float types are
 // staged through float32 (conv_common.h), so accumulation is always float32. im2col runs on the
-// context's pool; the GEMM is threaded by OpenBLAS.
+// context's pool; the GEMM is threaded by OpenBLAS. The fused epilogue (bias, addend, activation) runs on
+// the float32 result before the store.
 #include <cblas.h>
 
 #include <climits>
 
 #include "backends/reference/conv_common.h"
+#include "backends/reference/epilogue.h"
 
 namespace kiln::reference {
 namespace {
@@ -130,6 +132,8 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
         }
     }
     conv_detail::addBias(bias ? bf.data : nullptr, n, k, outVol, yf.data, pool);
+    const TensorRef* addend = ctx.inputs.size() > 3 && ctx.inputs[3].data ? &ctx.inputs[3] : nullptr;
+    KILN_RETURN_IF_ERROR(applyEpilogue(op, a.epilogue, addend, yf.data, y.numel(), ctx));
     yf.finish(pool);
     return Status::ok();
 }

@@ -74,7 +74,7 @@ inline void resolveSamePadding(PaddingMode mode, Geometry* g) {
 
 /// Geometry of Convolution (transposed = false, kernel [K, C/groups, k...]) or Deconvolution
 /// (transposed = true, kernel [C, K/groups, k...]) from the attributes and the actual shapes.
-inline StatusOr<Geometry> kernelGeometry(const char* op, const ir::ConvolutionAttrs& a, const TensorRef& x,
+inline StatusOr<Geometry> kernelGeometry(const char* op, const ir::ConvGeometryAttrs& a, const TensorRef& x,
                                          const TensorRef& w, const TensorRef& y, bool transposed) {
     Geometry g;
     KILN_RETURN_IF_ERROR(readExtents(op, x.shape, y.shape, &g));

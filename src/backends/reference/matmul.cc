@@ -3,11 +3,14 @@
 // operand read as a 1 x K row (A) or a K x 1 column (B). float32 goes to cblas_sgemm, one call per batch
 // element, the batch split over the pool; float16/bfloat16 are widened to float32, multiplied the same
 // way and rounded once on store; int32/int64 use a plain triple loop with wrapping 64-bit accumulation.
+// The fused epilogue (float types only) works on the float32 product before the store: bias per output
+// column, then the addend and the activation (epilogue.h).
 #include <cblas.h>
 
 #include <cstring>
 #include <vector>
 
+#include "backends/reference/epilogue.h"
 #include "backends/reference/kernels.h"
 #include "backends/reference/matmul_geometry.h"
 
@@ -78,6 +81,31 @@ std::vector<float> toFloat(const TensorRef& t, ThreadPool* pool) {
     return v;
 }
 
+/// The epilogue on the float32 product y (c's element count): bias along the last dim, addend, activation.
+Status epilogue(const ir::MatrixMultiplyAttrs& attrs, const KernelContext& ctx, float* y) {
+    const TensorRef& c = ctx.outputs[0];
+    const TensorRef* bias = ctx.inputs.size() > 2 && ctx.inputs[2].data ? &ctx.inputs[2] : nullptr;
+    const TensorRef* addend = ctx.inputs.size() > 3 && ctx.inputs[3].data ? &ctx.inputs[3] : nullptr;
+    const int64_t count = c.numel();
+    if (bias && count > 0) {
+        const int64_t n = c.shape.nbDims > 0 ? c.shape.d[c.shape.nbDims - 1] : 0;
+        if (n <= 0 || bias->numel() != n)
+            return internalError("MatrixMultiply: bias " + toString(bias->shape) + " must hold one value per " +
+                                 "output column of " + toString(c.shape));
+        std::vector<float> bf = toFloat(*bias, ctx.pool);
+        ctx.pool->parallelFor(count / n, 1 << 8, [&](int64_t begin, int64_t end) {
+            for (int64_t row = begin; row < end; ++row)
+                for (int64_t j = 0; j < n; ++j) y[row * n + j] += bf[static_cast<size_t>(j)];
+        });
+    }
+    return applyEpilogue("MatrixMultiply", attrs.epilogue, addend, y, count, ctx);
+}
+
+bool hasEpilogue(const ir::MatrixMultiplyAttrs& attrs, const KernelContext& ctx) {
+    return attrs.epilogue.hasActivation || (ctx.inputs.size() > 2 && ctx.inputs[2].data) ||
+           (ctx.inputs.size() > 3 && ctx.inputs[3].data);
+}
+
 }  // namespace
 
 Status runMatrixMultiply(const ir::MatrixMultiplyAttrs& attrs, const KernelContext& ctx) {
@@ -89,15 +117,19 @@ Status runMatrixMultiply(const ir::MatrixMultiplyAttrs& attrs, const KernelConte
         return internalError(std::string("MatrixMultiply: kernel expects one type, got ") +
                              dataTypeName(a.type) + ", " + dataTypeName(b.type) + " -> " +
                              dataTypeName(c.type));
+    if (hasEpilogue(attrs, ctx) && !isFloatType(c.type))
+        return internalError(std::string("MatrixMultiply: the epilogue needs a float type, got ") +
+                             dataTypeName(c.type));
     switch (c.type) {
         case DataType::kFLOAT:
             gemmFloat(g, a.as<float>(), b.as<float>(), c.as<float>(), ctx.pool);
-            return Status::ok();
+            return epilogue(attrs, ctx, c.as<float>());
         case DataType::kHALF:
         case DataType::kBF16: {
             std::vector<float> af = toFloat(a, ctx.pool), bf = toFloat(b, ctx.pool);
             std::vector<float> cf(static_cast<size_t>(c.numel()));
             gemmFloat(g, af.data(), bf.data(), cf.data(), ctx.pool);
+            KILN_RETURN_IF_ERROR(epilogue(attrs, ctx, cf.data()));
             ctx.pool->parallelFor(c.numel(), 1 << 14, [&](int64_t begin, int64_t end) {
                 for (int64_t i = begin; i < end; ++i)
                     storeFromDouble(c.type, c.data, i, cf[static_cast<size_t>(i)]);

@@ -114,7 +114,7 @@ struct ConvSetup {
     Spatial kernel, stride, dilation, pre, post;
 };
 
-StatusOr<ConvSetup> convSetup(const char* op, const ConvolutionAttrs& a, InferContext& ctx, bool transposed) {
+StatusOr<ConvSetup> convSetup(const char* op, const ConvGeometryAttrs& a, InferContext& ctx, bool transposed) {
     const TensorDesc& x = ctx.inputs[0];
     const TensorDesc& w = ctx.inputs[1];
     KILN_RETURN_IF_ERROR(checkSpatialRank(op, x.shape));
@@ -223,7 +223,8 @@ Status inferConvolution(const ConvolutionAttrs& a, InferContext& ctx) {
     }
     ctx.outputs[0].type = ctx.inputs[0].type;
     ctx.outputs[0].shape = out;
-    return Status::ok();
+    const TensorDesc* addend = ctx.inputs.size() > 3 && ctx.inputs[3].present() ? &ctx.inputs[3] : nullptr;
+    return checkEpilogue(op, a.epilogue, addend, ctx.outputs[0]);
 }
 
 Status inferDeconvolution(const DeconvolutionAttrs& a, InferContext& ctx) {

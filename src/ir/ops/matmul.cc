@@ -77,6 +77,32 @@ bool isMatmulType(DataType t) {
            t == DataType::kINT64;
 }
 
+/// The fused epilogue's inputs: [2] bias, 1-D with one value per output column (the output's last dim),
+/// [3] addend of the output's shape; both of the output's (float) type.
+Status checkMatmulEpilogue(const MatrixMultiplyAttrs& attrs, InferContext& ctx) {
+    const TensorDesc& out = ctx.outputs[0];
+    const TensorDesc* bias = ctx.inputs.size() > 2 && ctx.inputs[2].present() ? &ctx.inputs[2] : nullptr;
+    const TensorDesc* addend = ctx.inputs.size() > 3 && ctx.inputs[3].present() ? &ctx.inputs[3] : nullptr;
+    if (!bias && !addend && !attrs.epilogue.hasActivation) return Status::ok();
+    KILN_CHECK_ARG(isFloatType(out.type), "MatrixMultiply: a bias, addend or activation epilogue needs float32, "
+                                          "float16 or bfloat16 operands, got "
+                                              << dataTypeName(out.type));
+    if (bias) {
+        KILN_CHECK_ARG(out.shape.nbDims >= 1,
+                       "MatrixMultiply: a bias needs an output of rank >= 1 (one value per output column), "
+                       "the output is a scalar " << toString(out.shape));
+        const int64_t n = out.shape.d[out.shape.nbDims - 1];
+        KILN_CHECK_ARG(bias->type == out.type, "MatrixMultiply: bias must have the output's type "
+                                                   << dataTypeName(out.type) << ", got "
+                                                   << dataTypeName(bias->type) << "; insert a Cast");
+        KILN_CHECK_ARG(bias->shape.nbDims == 1 && (bias->shape.d[0] < 0 || n < 0 || bias->shape.d[0] == n),
+                       "MatrixMultiply: bias must be 1-D [N] with N = "
+                           << n << " (the output's last dim, output " << toString(out.shape) << "), got "
+                           << toString(bias->shape));
+    }
+    return checkEpilogue("MatrixMultiply", attrs.epilogue, addend, out);
+}
+
 }  // namespace
 
 Status inferMatrixMultiply(const MatrixMultiplyAttrs& attrs, InferContext& ctx) {
@@ -105,7 +131,7 @@ Status inferMatrixMultiply(const MatrixMultiplyAttrs& attrs, InferContext& ctx) 
     if (!opB.vector) out.d[out.nbDims++] = opB.outer;
     ctx.outputs[0].type = a.type;
     ctx.outputs[0].shape = out;
-    return Status::ok();
+    return checkMatmulEpilogue(attrs, ctx);
 }
 
 }  // namespace kiln::ir

@@ -3,7 +3,9 @@
 // accumulation). cuDNN takes one symmetric padding per dim, so the symmetric part goes to cuDNN and the
 // rest (asymmetric pre/post, and the extra trailing padding kEXPLICIT_ROUND_UP needs for its last
 // window) is materialized by copying the input, zero-padded, into the workspace first
-// (planConvPadding). The bias is added by a small own kernel afterwards.
+// (planConvPadding). The bias is added by a small own kernel afterwards, then the epilogue's addend and
+// activation by the ElementWise/Activation kernels (epilogue_tail.h), unless cuDNN's fused
+// bias/activation call takes the whole epilogue (conv_cudnn_fused.h).
 //
 // Algorithm: the builder's timed choice (ctx.tactic, a cudnnConvolutionFwdAlgo_t), or without one cuDNN's
 // heuristic ranking (cudnnGetConvolutionForwardAlgorithm_v7), the first that fits the workspace left
@@ -14,6 +16,8 @@
 
 #include "backends/cuda/cuda_status.h"
 #include "backends/cuda/kernels/conv/conv_cudnn_common.h"
+#include "backends/cuda/kernels/conv/conv_cudnn_fused.h"
+#include "backends/cuda/kernels/pointwise/epilogue_tail.h"
 
 namespace kiln::cuda {
 
@@ -29,6 +33,12 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
     const TensorRef& w = ctx.inputs[1];
     const TensorRef& y = ctx.outputs[0];
     const TensorRef* bias = ctx.inputs.size() > 2 && ctx.inputs[2].data ? &ctx.inputs[2] : nullptr;
+    const TensorRef* addend = ctx.inputs.size() > 3 && ctx.inputs[3].data ? &ctx.inputs[3] : nullptr;
+    // The parts of the epilogue after the bias, when cuDNN does not fuse them.
+    const auto epilogueTail = [&]() -> Status {
+        if (addend) KILN_RETURN_IF_ERROR(addInPlace(y, *addend, ctx));
+        return activateInPlace(a.epilogue, y, ctx);
+    };
     KILN_ASSIGN_OR_RETURN(Geometry g,
                           reference::conv_detail::kernelGeometry(op, a, x, w, y, /*transposed=*/false));
     const int64_t n = x.shape.d[0], c = x.shape.d[1], k = y.shape.d[1], groups = a.nbGroups;
@@ -44,7 +54,8 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
     if (c == 0) {  // no input channels: every output is the bias alone
         KILN_CUDA_RETURN_IF_ERROR(
             cudaMemsetAsync(y.data, 0, static_cast<size_t>(y.numel() * es), ctx.stream));
-        return conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream);
+        KILN_RETURN_IF_ERROR(conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream));
+        return epilogueTail();
     }
     if (!ctx.libraries)
         return invalidState(std::string(op) + " on CUDA needs the context's cuDNN handle, got none (input " +
@@ -90,6 +101,9 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
                                  ")");
 
     KILN_ASSIGN_OR_RETURN(cudnnHandle_t handle, ctx.libraries->cudnnOn(ctx.stream));
+    const std::string what =
+        "input " + toString(x.shape) + " with kernel " + toString(w.shape) + " (" + dataTypeName(y.type) + ")";
+    const bool fused = conv_cudnn::fusedConvApplies(a.epilogue, bias, addend, y);
     auto workspaceOf = [&](cudnnConvolutionFwdAlgo_t algo, size_t* bytes) {
         return cudnnGetConvolutionForwardWorkspaceSize(handle, xDesc.get(), wDesc.get(), convDesc.get(), yDesc.get(),
                                                        algo, bytes);
@@ -110,6 +124,10 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
             cudnnGetConvolutionForwardAlgorithm_v7(handle, xDesc.get(), wDesc.get(), convDesc.get(), yDesc.get(),
                                                    static_cast<int>(perf.size()), &found, perf.data()));
     }
+    perf.resize(static_cast<size_t>(std::clamp(found, 0, static_cast<int>(perf.size()))));
+    // The fused call (bias + addend + ReLU in cuDNN) runs only some algorithms without an activation.
+    if (fused && !a.epilogue.hasActivation) conv_cudnn::keepIdentityCapableAlgos(perf);
+    found = static_cast<int>(perf.size());
     if (ctx.candidates) {
         // The autotuner's query: every algorithm cuDNN ranks as usable whose workspace fits.
         const int64_t staging = ctx.workspaceSize - scratch.restSize();
@@ -125,17 +143,23 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
         }
         return Status::ok();
     }
+    if (fused) {
+        const conv_cudnn::FusedConvArgs args{handle, &xDesc, &wDesc, &convDesc, &yDesc, xin, w.data, y.data,
+                                             t.data, k, rank};
+        const Status st = conv_cudnn::runFusedConv(op, args, a.epilogue, *bias, addend, scratch, what, perf);
+        if (st.isOk() || st.code() != ErrorCode::kUNSUPPORTED_STATE) return st;
+        // No algorithm takes the fused call here (nothing was enqueued): run the unfused path.
+    }
     const float alpha = 1.0f, beta = 0.0f;
     KILN_RETURN_IF_ERROR(conv_cudnn::runFirstAccepted(
-        op, perf, found, scratch,
-        "input " + toString(x.shape) + " with kernel " + toString(w.shape) + " (" + dataTypeName(y.type) +
-            ")",
+        op, perf, found, scratch, what,
         workspaceOf,
         [&](cudnnConvolutionFwdAlgo_t algo, void* ws, size_t bytes) {
             return cudnnConvolutionForward(handle, &alpha, xDesc.get(), xin, wDesc.get(), w.data,
                                            convDesc.get(), algo, ws, bytes, &beta, yDesc.get(), y.data);
         }));
-    return conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream);
+    KILN_RETURN_IF_ERROR(conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream));
+    return epilogueTail();
 }
 
 }  // namespace kiln::cuda

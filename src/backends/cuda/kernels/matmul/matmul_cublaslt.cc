@@ -2,7 +2,8 @@
 // (matmul_cublaslt.h). The mapping of Kiln's row-major, broadcasting batched matmul onto column-major
 // cuBLASLt calls is matmul_cublaslt_plan.h; this file sets up the descriptors, tells the heuristic the
 // alignment the calls really have, and issues the calls. The bias (one value per output column N)
-// becomes cuBLASLt's per-row bias of the column-major D.
+// becomes cuBLASLt's per-row bias of the column-major D; the addend is cuBLASLt's C (beta = 1), laid out
+// like D, so D = act(A B + C + bias).
 //
 // Descriptors and the heuristic query are host-only and made per launch for now; the builder's tactic
 // step will cache them (and the timed algorithm) per node.
@@ -130,8 +131,8 @@ std::string describe(const TensorRef& a, const TensorRef& b, const TensorRef& c,
 }  // namespace
 
 Status matmulBiasAct(const ir::MatrixMultiplyAttrs& attrs, const TensorRef& a, const TensorRef& b,
-                     const TensorRef* bias, EpilogueActivation activation, const TensorRef& c,
-                     const KernelContext& ctx) {
+                     const TensorRef* bias, const TensorRef* addend, EpilogueActivation activation,
+                     const TensorRef& c, const KernelContext& ctx) {
     KILN_ASSIGN_OR_RETURN(Geometry g,
                           reference::matmul_detail::makeGeometry(attrs, a.shape, b.shape, c.shape));
     if (a.type != c.type || b.type != c.type)
@@ -146,9 +147,15 @@ Status matmulBiasAct(const ir::MatrixMultiplyAttrs& attrs, const TensorRef& a, c
                            << g.n << " values of " << dataTypeName(c.type) << " (one per output column), got "
                            << dataTypeName(bias->type) << " " << toString(bias->shape));
     }
+    if (addend) {
+        KILN_CHECK_ARG(addend->type == c.type && addend->shape == c.shape,
+                       "MatrixMultiply addend epilogue: the addend must be " << dataTypeName(c.type) << " "
+                           << toString(c.shape) << " (the output's type and shape), got "
+                           << dataTypeName(addend->type) << " " << toString(addend->shape));
+    }
     if (g.nbBatches == 0 || g.m == 0 || g.n == 0) return Status::ok();  // empty output
     const int64_t es = dataTypeSize(c.type);
-    if (g.k == 0 && !bias && activation == EpilogueActivation::kNONE) {
+    if (g.k == 0 && !bias && !addend && activation == EpilogueActivation::kNONE) {
         // An empty sum is 0, and cuBLASLt rejects K = 0 layouts: fill instead of multiplying.
         KILN_CUDA_RETURN_IF_ERROR(
             cudaMemsetAsync(c.data, 0, static_cast<size_t>(c.numel() * es), ctx.stream));
@@ -211,12 +218,14 @@ Status matmulBiasAct(const ir::MatrixMultiplyAttrs& attrs, const TensorRef& a, c
     KILN_RETURN_IF_ERROR(setPref(
         pref.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
         operandAlignment(a.data, plan, plan.second, es, [](const LtCall& call) { return call.aOffset; })));
-    const uint32_t alignD =
-        operandAlignment(c.data, plan, plan.out, es, [](const LtCall& call) { return call.cOffset; });
-    KILN_RETURN_IF_ERROR(setPref(pref.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, alignD));
+    const auto cOffsetOf = [](const LtCall& call) { return call.cOffset; };
+    const uint32_t alignD = operandAlignment(c.data, plan, plan.out, es, cOffsetOf);
+    // C is the addend when there is one (same layout and offsets as D), else D itself.
+    const uint32_t alignC = addend ? operandAlignment(addend->data, plan, plan.out, es, cOffsetOf) : alignD;
+    KILN_RETURN_IF_ERROR(setPref(pref.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, alignC));
     KILN_RETURN_IF_ERROR(setPref(pref.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, alignD));
 
-    const float alpha = 1.0f, beta = 0.0f;
+    const float alpha = 1.0f, beta = addend ? 1.0f : 0.0f;
     cublasLtMatmulHeuristicResult_t algo{};
     int32_t algoBatch = -1;  // the batch count `algo` was chosen for
     const char* ca = static_cast<const char*>(a.data);
@@ -246,17 +255,13 @@ Status matmulBiasAct(const ir::MatrixMultiplyAttrs& attrs, const TensorRef& a, c
             algoBatch = call.batchCount;
         }
         char* out = cc + call.cOffset * es;
+        const char* in = addend ? static_cast<const char*>(addend->data) + call.cOffset * es : out;
         KILN_CUBLAS_RETURN_IF_ERROR(
             cublasLtMatmul(ctx.libraries->cublasLt(), desc.get(), &alpha, cb + call.bOffset * es, ltA.get(),
-                           ca + call.aOffset * es, ltB.get(), &beta, out, ltD.get(), out, ltD.get(),
+                           ca + call.aOffset * es, ltB.get(), &beta, in, ltD.get(), out, ltD.get(),
                            &algo.algo, reinterpret_cast<void*>(ws), wsSize, ctx.stream));
     }
     return Status::ok();
-}
-
-Status runMatrixMultiply(const ir::MatrixMultiplyAttrs& attrs, const KernelContext& ctx) {
-    return matmulBiasAct(attrs, ctx.inputs[0], ctx.inputs[1], nullptr, EpilogueActivation::kNONE,
-                         ctx.outputs[0], ctx);
 }
 
 }  // namespace kiln::cuda

@@ -72,4 +72,43 @@ LtPlan planCublasLt(const reference::matmul_detail::Geometry& g) {
     return p;
 }
 
+LtEpiloguePlan planLtEpilogue(const ir::MatrixMultiplyAttrs& attrs, bool hasBias, bool biasAligned, bool hasAddend,
+                              bool fuse) {
+    LtEpiloguePlan p;
+    p.fuseAddend = fuse && hasAddend;
+    p.addendAfter = hasAddend && !p.fuseAddend;
+    p.fuseBias = fuse && hasBias && biasAligned && attrs.op1 != MatrixOperation::kVECTOR;
+    p.biasAfter = hasBias && !p.fuseBias;
+    if (!attrs.epilogue.hasActivation) return p;
+    EpilogueActivation act = EpilogueActivation::kNONE;
+    switch (attrs.epilogue.activation) {
+        case ActivationType::kRELU:
+            act = EpilogueActivation::kRELU;
+            break;
+        case ActivationType::kGELU_TANH:
+            act = EpilogueActivation::kGELU_TANH;
+            break;
+        case ActivationType::kSIGMOID:
+        case ActivationType::kTANH:
+        case ActivationType::kLEAKY_RELU:
+        case ActivationType::kELU:
+        case ActivationType::kSELU:
+        case ActivationType::kSOFTSIGN:
+        case ActivationType::kSOFTPLUS:
+        case ActivationType::kCLIP:
+        case ActivationType::kHARD_SIGMOID:
+        case ActivationType::kSCALED_TANH:
+        case ActivationType::kTHRESHOLDED_RELU:
+        case ActivationType::kGELU_ERF:  // cuBLASLt's GELU is the tanh form only
+        case ActivationType::kSILU:
+        case ActivationType::kHARD_SWISH:
+            break;
+    }
+    if (fuse && act != EpilogueActivation::kNONE && !p.biasAfter && !p.addendAfter)
+        p.fusedActivation = act;
+    else
+        p.activationAfter = true;
+    return p;
+}
+
 }  // namespace kiln::cuda
