@@ -36,16 +36,6 @@ Dims dimsOf(const std::vector<int64_t>& v) {
     return d;
 }
 
-/// Normalization output error: the mean and variance are float32 sums along at most count / 32 + 16
-/// dependent additions (a warp or block splits each group), so their relative errors, and through
-/// 1 / sqrt(var + eps) the output's, stay within (depth + 16) float32 roundings of the terms' magnitude
-/// (|xhat * scale| + |bias| <= |y| + a few for inputs in [-2, 2], affine in [-1.5, 1.5]). The reference
-/// works in double; both round once to the output type.
-double normTolerance(DataType t, int64_t count, double want) {
-    const double depth = static_cast<double>(count) / 32.0 + 32.0;
-    return ulpAt(t, want) + depth * kFloatEps * 8.0 * (1.0 + std::fabs(want));
-}
-
 void checkNorm(cudaStream_t stream, const NormCase& c, DataType t, DataType affineType, uint64_t seed,
                bool constant = false) {
     ir::NormalizationAttrs a;

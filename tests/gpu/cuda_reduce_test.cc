@@ -191,14 +191,6 @@ TEST_F(CudaReduceTest, NaNAndInfinities) {
 
 // ---- SoftMax -----------------------------------------------------------------------------------------
 
-/// Softmax output error: the running sum of exp over `extent` terms (at most extent dependent float
-/// additions, each exp within 2 ulp), one division; the reference works in double. Log-softmax errs by
-/// that much absolutely. Plus one ulp of the output type for the final rounding.
-double softmaxTolerance(bool log, DataType t, int64_t extent, double want) {
-    const double rel = (static_cast<double>(extent) + 24.0) * kFloatEps;
-    return ulpAt(t, want) + (log ? rel * (1.0 + std::fabs(want)) : rel * std::fabs(want) + 1e-30);
-}
-
 void checkSoftMax(cudaStream_t stream, DataType t, const Dims& shape, int axis, bool log, uint64_t seed,
                   double range = 4.0) {
     ir::SoftMaxAttrs a;

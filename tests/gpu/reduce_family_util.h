@@ -19,8 +19,8 @@
 #include "backends/cuda/kernel_context.h"
 #include "backends/device_info.h"
 #include "common/host_tensor.h"
-#include "support/single_op.h"
 #include "common/storage_types.h"
+#include "support/single_op.h"
 
 namespace kiln::testing {
 
@@ -54,7 +54,8 @@ struct DeviceBuffer {
 struct CudaRunOptions {
     std::vector<size_t> hostSlots;  ///< inputs whose values stay on the host (shape-input slots)
     int64_t workspaceBytes{0};
-    int sentinelByte{0xff};  ///< output fill before the run: NaN / -1 for most types
+    int sentinelByte{0xff};    ///< output fill before the run: NaN / -1 for most types
+    int64_t misalignBytes{0};  ///< shift of every device input and output from cudaMalloc's alignment
 };
 
 /// Runs `fn` on `inputs` with outputs shaped like `outputsLike`; synchronizes and copies the outputs back.
@@ -65,6 +66,7 @@ StatusOr<std::vector<HostTensor>> runCuda(Status (*fn)(const Attrs&, const cuda:
                                           const CudaRunOptions& options = {}) {
     std::vector<std::unique_ptr<DeviceBuffer>> buffers;
     std::vector<TensorRef> in, out;
+    const size_t shift = static_cast<size_t>(options.misalignBytes);
     for (size_t i = 0; i < inputs.size(); ++i) {
         const HostTensor& h = inputs[i];
         TensorRef r{h.type, h.shape, nullptr};
@@ -73,20 +75,21 @@ StatusOr<std::vector<HostTensor>> runCuda(Status (*fn)(const Attrs&, const cuda:
         if (h.present() && host) {
             r.data = const_cast<void*>(h.data());
         } else if (h.present()) {
-            buffers.push_back(std::make_unique<DeviceBuffer>(h.bytes.size()));
+            buffers.push_back(std::make_unique<DeviceBuffer>(h.bytes.size() + shift));
             if (!buffers.back()->ptr) return allocationFailed("test: cudaMalloc of an input failed");
-            if (!h.bytes.empty() && cudaMemcpy(buffers.back()->ptr, h.data(), h.bytes.size(),
-                                               cudaMemcpyHostToDevice) != cudaSuccess)
+            r.data = static_cast<char*>(buffers.back()->ptr) + shift;
+            if (!h.bytes.empty() &&
+                cudaMemcpy(r.data, h.data(), h.bytes.size(), cudaMemcpyHostToDevice) != cudaSuccess)
                 return executionFailed("test: upload failed");
-            r.data = buffers.back()->ptr;
         }
         in.push_back(r);
     }
     for (const HostTensor& h : outputsLike) {
-        buffers.push_back(std::make_unique<DeviceBuffer>(h.bytes.size()));
+        buffers.push_back(std::make_unique<DeviceBuffer>(h.bytes.size() + shift));
         if (!buffers.back()->ptr) return allocationFailed("test: cudaMalloc of an output failed");
-        cudaMemset(buffers.back()->ptr, options.sentinelByte, h.bytes.size());
-        out.push_back(TensorRef{h.type, h.shape, buffers.back()->ptr});
+        void* p = static_cast<char*>(buffers.back()->ptr) + shift;
+        cudaMemset(p, options.sentinelByte, h.bytes.size());
+        out.push_back(TensorRef{h.type, h.shape, p});
     }
     std::unique_ptr<DeviceBuffer> workspace;
     if (options.workspaceBytes > 0)
@@ -140,8 +143,8 @@ inline void expectRefused(const Status& s, ErrorCode code, const std::vector<std
 inline double ulpAt(DataType t, double want) {
     double relative = 0.0, subnormal = 0.0;
     switch (t) {
-        KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
-            break;
+    KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)
+        break;
         case DataType::kFLOAT:
             relative = 0x1p-23;
             subnormal = 0x1p-149;
@@ -204,6 +207,24 @@ inline void expectNear(const HostTensor& got, const HostTensor& want,
 inline void expectExact(const HostTensor& got, const HostTensor& want, const std::string& what) {
     expectNear(
         got, want, [](int64_t) { return 0.0; }, what);
+}
+
+/// Softmax output error: the running sum of exp over `extent` terms (at most extent dependent float
+/// additions, each exp within 2 ulp), one division; the reference works in double. Log-softmax errs by
+/// that much absolutely. Plus one ulp of the output type for the final rounding.
+inline double softmaxTolerance(bool log, DataType t, int64_t extent, double want) {
+    const double rel = (static_cast<double>(extent) + 24.0) * kFloatEps;
+    return ulpAt(t, want) + (log ? rel * (1.0 + std::fabs(want)) : rel * std::fabs(want) + 1e-30);
+}
+
+/// Normalization output error: the mean and variance are float32 sums along at most count / 32 + 16
+/// dependent additions (a warp or block splits each group), so their relative errors, and through
+/// 1 / sqrt(var + eps) the output's, stay within (depth + 16) float32 roundings of the terms' magnitude
+/// (|xhat * scale| + |bias| <= |y| + a few for inputs in [-2, 2], affine in [-1.5, 1.5]). The reference
+/// works in double; both round once to the output type.
+inline double normTolerance(DataType t, int64_t count, double want) {
+    const double depth = static_cast<double>(count) / 32.0 + 32.0;
+    return ulpAt(t, want) + depth * kFloatEps * 8.0 * (1.0 + std::fabs(want));
 }
 
 inline std::string describe(const Dims& shape, DataType type) {

@@ -4,7 +4,8 @@
 // then the population variance as the mean of squared deviations (two passes, no cancellation), then
 // y = (x - mean) / sqrt(var + eps) * scale + bias. x is re-read from global memory by each pass; the
 // passes are close together, so the re-reads mostly hit L1/L2. scale and bias are read through their own
-// (broadcast) strides in whatever float type they have.
+// (broadcast) strides in whatever float type they have. The LayerNorm form that fits in registers runs
+// normalization_rows.cu instead (planNormRows decides); this kernel serves every other form.
 #include "backends/cuda/kernels/common/reduce_utils.cuh"
 #include "backends/cuda/kernels/normalization/normalization_launch.h"
 

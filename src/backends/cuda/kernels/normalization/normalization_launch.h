@@ -1,4 +1,5 @@
-// Launcher of the Normalization kernel (normalization_groups.cu), called by normalization_ops.cc. The
+// Launchers of the Normalization kernels (normalization_groups.cu, the general one, and
+// normalization_rows.cu, the LayerNorm form in registers), called by normalization_ops.cc. The
 // geometry arrives resolved: dims split into kept ones (one statistics group per position) and reduced
 // ones (walked per group), each with the element strides of x (= y), scale and bias, broadcast operands
 // having stride 0; group norm's channel axis already split into [groups, channels per group].
@@ -8,6 +9,7 @@
 
 #include <cstdint>
 
+#include "backends/cuda/kernels/common/rows_plan.h"
 #include "backends/cuda/kernels/common/value_type.h"
 
 namespace kiln::cuda::rk {
@@ -28,5 +30,21 @@ struct NormGeometry {
 cudaError_t launchNormalization(ValueType type, const void* x, void* y, ValueType scaleType,
                                 const void* scale, ValueType biasType, const void* bias,
                                 const NormGeometry& g, float epsilon, cudaStream_t stream);
+
+/// The LayerNorm form of a geometry: `rows` rows of `cols` contiguous elements of x (and y), scale and
+/// bias walked alongside with element stride 1, their row starts `scaleRowStride` / `biasRowStride`
+/// elements apart (0: one affine row for all, the usual LayerNorm). `plan.fast` when the register-rows
+/// kernel takes it (planNormRows, normalization_plan.h).
+struct NormRows {
+    int64_t rows{0};
+    int64_t cols{0};
+    int64_t scaleRowStride{0};
+    int64_t biasRowStride{0};
+    ValueType affineType{ValueType::kF32};  ///< scale's and bias's type: x's or float32
+    RowsPlan plan;
+};
+
+cudaError_t launchNormalizationRows(ValueType type, const void* x, void* y, const void* scale,
+                                    const void* bias, const NormRows& r, float epsilon, cudaStream_t stream);
 
 }  // namespace kiln::cuda::rk

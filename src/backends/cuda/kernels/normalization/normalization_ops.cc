@@ -3,12 +3,14 @@
 // channel axis as [groups, channels per group]; scale and bias walk alongside x with broadcast strides,
 // a per-group operand advancing once per group), then drops extent-1 dims and merges neighbours whose
 // strides allow it for all three operands, so layer and instance norm reduce over one contiguous dim.
+// The LayerNorm form (rows of contiguous elements, affine per element) goes to the register-rows kernel
+// when planNormRows (normalization_plan.h) says it fits; everything else to the general kernel.
 #include <string>
 #include <vector>
 
 #include "backends/cuda/cuda_status.h"
 #include "backends/cuda/kernels/common/reduce_host.h"
-#include "backends/cuda/kernels/normalization/normalization_launch.h"
+#include "backends/cuda/kernels/normalization/normalization_plan.h"
 
 namespace kiln::cuda {
 namespace {
@@ -50,6 +52,48 @@ void appendDim(std::vector<Dim>& dims, const Dim& d) {
 
 }  // namespace
 
+namespace rk {
+
+NormGeometry normGeometry(const Dims& shape, const Dims& scaleShape, const Dims& biasShape, uint32_t axes,
+                          int64_t groups) {
+    const std::vector<int64_t> xs = stridesOf(shape);
+    const std::vector<int64_t> ss = broadcastStrides(scaleShape, shape),
+                               bs = broadcastStrides(biasShape, shape);
+    std::vector<Dim> kept, reduced;
+    for (int i = 0; i < shape.nbDims; ++i) {
+        const size_t u = static_cast<size_t>(i);
+        if (i == 1 && groups > 1) {
+            // Channel c = g * (C/G) + j: a per-channel operand advances per channel, a per-group one
+            // (extent G != C) once per group and not within it.
+            const int64_t per = shape.d[1] / groups;
+            const bool scalePerChannel = extentAlong(scaleShape, shape, 1) == shape.d[1];
+            const bool biasPerChannel = extentAlong(biasShape, shape, 1) == shape.d[1];
+            appendDim(kept, {groups,
+                             {xs[u] * per, scalePerChannel ? ss[u] * per : ss[u],
+                              biasPerChannel ? bs[u] * per : bs[u]}});
+            appendDim(reduced, {per, {xs[u], scalePerChannel ? ss[u] : 0, biasPerChannel ? bs[u] : 0}});
+            continue;
+        }
+        appendDim(((axes >> i) & 1u) ? reduced : kept, {shape.d[i], {xs[u], ss[u], bs[u]}});
+    }
+    rk::NormGeometry g;
+    for (const Dim& d : kept) {
+        g.keptExtent[g.nbKept] = d.extent;
+        for (int j = 0; j < 3; ++j) g.keptStride[j][g.nbKept] = d.stride[j];
+        ++g.nbKept;
+        g.nbGroups *= d.extent;
+    }
+    for (const Dim& d : reduced) {
+        g.reducedExtent[g.nbReduced] = d.extent;
+        for (int j = 0; j < 3; ++j) g.reducedStride[j][g.nbReduced] = d.stride[j];
+        ++g.nbReduced;
+        g.count *= d.extent;
+    }
+    return g;
+}
+
+}  // namespace rk
+
 Status runNormalization(const ir::NormalizationAttrs& attrs, const KernelContext& ctx) {
     const TensorRef& x = ctx.inputs[0];
     const TensorRef& scale = ctx.inputs[1];
@@ -80,40 +124,17 @@ Status runNormalization(const ir::NormalizationAttrs& attrs, const KernelContext
                            dataTypeName(x.type) + " / " + dataTypeName(scale.type) + " / " +
                            dataTypeName(bias.type) + "; expected float32, float16 or bfloat16");
 
-    const std::vector<int64_t> xs = stridesOf(shape);
-    const std::vector<int64_t> ss = broadcastStrides(scale.shape, shape),
-                               bs = broadcastStrides(bias.shape, shape);
-    std::vector<Dim> kept, reduced;
-    for (int i = 0; i < shape.nbDims; ++i) {
-        const size_t u = static_cast<size_t>(i);
-        if (i == 1 && groups > 1) {
-            // Channel c = g * (C/G) + j: a per-channel operand advances per channel, a per-group one
-            // (extent G != C) once per group and not within it.
-            const int64_t per = shape.d[1] / groups;
-            const bool scalePerChannel = extentAlong(scale.shape, shape, 1) == shape.d[1];
-            const bool biasPerChannel = extentAlong(bias.shape, shape, 1) == shape.d[1];
-            appendDim(kept, {groups,
-                             {xs[u] * per, scalePerChannel ? ss[u] * per : ss[u],
-                              biasPerChannel ? bs[u] * per : bs[u]}});
-            appendDim(reduced, {per, {xs[u], scalePerChannel ? ss[u] : 0, biasPerChannel ? bs[u] : 0}});
-            continue;
-        }
-        appendDim(((attrs.axes >> i) & 1u) ? reduced : kept, {shape.d[i], {xs[u], ss[u], bs[u]}});
-    }
-    rk::NormGeometry g;
-    for (const Dim& d : kept) {
-        g.keptExtent[g.nbKept] = d.extent;
-        for (int j = 0; j < 3; ++j) g.keptStride[j][g.nbKept] = d.stride[j];
-        ++g.nbKept;
-        g.nbGroups *= d.extent;
-    }
-    for (const Dim& d : reduced) {
-        g.reducedExtent[g.nbReduced] = d.extent;
-        for (int j = 0; j < 3; ++j) g.reducedStride[j][g.nbReduced] = d.stride[j];
-        ++g.nbReduced;
-        g.count *= d.extent;
-    }
+    const rk::NormGeometry g = rk::normGeometry(shape, scale.shape, bias.shape, attrs.axes, groups);
     if (g.count == 0 || g.nbGroups == 0) return Status::ok();  // no elements, nothing to write
+    const rk::NormRows rows =
+        rk::planNormRows(g, type, scaleType, biasType, reinterpret_cast<uintptr_t>(x.data),
+                         reinterpret_cast<uintptr_t>(y.data), reinterpret_cast<uintptr_t>(scale.data),
+                         reinterpret_cast<uintptr_t>(bias.data));
+    if (rows.plan.fast) {
+        KILN_CUDA_RETURN_IF_ERROR(rk::launchNormalizationRows(type, x.data, y.data, scale.data, bias.data,
+                                                              rows, attrs.epsilon, ctx.stream));
+        return Status::ok();
+    }
     KILN_CUDA_RETURN_IF_ERROR(rk::launchNormalization(type, x.data, y.data, scaleType, scale.data, biasType,
                                                       bias.data, g, attrs.epsilon, ctx.stream));
     return Status::ok();

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "backends/cuda/kernels/common/rows_plan.h"
 #include "backends/cuda/kernels/common/value_type.h"
 #include "kiln/layer_types.h"
 
@@ -40,6 +41,11 @@ cudaError_t launchReduceStrided(ValueType type, ReduceOperation op, const void* 
 /// SoftMax over the middle extent of a [outer, extent, inner] view (log-softmax when `log`).
 cudaError_t launchSoftMax(ValueType type, bool log, const void* x, void* y, int64_t outer, int64_t extent,
                           int64_t inner, cudaStream_t stream);
+
+/// SoftMax over `rows` contiguous rows of `cols` elements held in registers (softmax_rows.cu), for a
+/// plan from planSoftMaxRows that chose the fast path.
+cudaError_t launchSoftMaxRows(ValueType type, bool log, const void* x, void* y, int64_t rows, int64_t cols,
+                              const RowsPlan& plan, cudaStream_t stream);
 
 /// The largest k TopK accepts: the shared-memory sort buffer holds this many candidates (TensorRT's limit
 /// is 3840).

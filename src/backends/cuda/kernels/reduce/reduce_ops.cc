@@ -124,6 +124,14 @@ Status runSoftMax(const ir::SoftMaxAttrs& attrs, const KernelContext& ctx) {
         return unsupported(std::string("SoftMax: no CUDA kernel for ") + dataTypeName(x.type) +
                            "; expected float32, float16 or bfloat16");
     const rk::AxisView v = rk::axisView(x.shape, axis);
+    const rk::RowsPlan plan =
+        rk::planSoftMaxRows(v.outer, v.extent, v.inner, dataTypeSize(x.type),
+                            reinterpret_cast<uintptr_t>(x.data), reinterpret_cast<uintptr_t>(y.data));
+    if (plan.fast) {
+        KILN_CUDA_RETURN_IF_ERROR(
+            rk::launchSoftMaxRows(type, attrs.log, x.data, y.data, v.outer, v.extent, plan, ctx.stream));
+        return Status::ok();
+    }
     KILN_CUDA_RETURN_IF_ERROR(
         rk::launchSoftMax(type, attrs.log, x.data, y.data, v.outer, v.extent, v.inner, ctx.stream));
     return Status::ok();

@@ -4,7 +4,9 @@
 // x - m - log(s). Lines whose max is not finite (a NaN, +inf, or nothing but -inf) are NaN throughout,
 // as in the reference (whose exp(x - m) is NaN there). Three layouts: inner == 1 and short lines, one
 // warp per line; inner == 1 and long lines, one block per line; inner > 1, one thread per (outer, inner)
-// column, consecutive threads on consecutive inner positions so loads coalesce.
+// column, consecutive threads on consecutive inner positions so loads coalesce. Rows that fit in
+// registers (inner == 1, extent <= kRegisterRowLimit) run softmax_rows.cu instead; the row layouts here
+// serve the longer ones.
 #include "backends/cuda/kernels/common/reduce_utils.cuh"
 #include "backends/cuda/kernels/reduce/reduce_launch.h"
 
