@@ -1,7 +1,7 @@
 // DeviceRunner::tune, the autotuner (see device_runner.h): per node with several tactics, CUDA-event
-// timings of each candidate at the plan's shapes, fastest kept. Launches are timed behind a delay
-// kernel so that the host has queued them before the GPU starts them: the time is the device's, not the
-// host's launch rate (which a CUDA graph would hide at run time anyway).
+// timings of each candidate at the plan's shapes, fastest kept. A candidate's launches are captured into
+// a CUDA graph and the replays are timed: the time is the device's, never the host's launch cost (library
+// calls can take longer on the host than their kernels on the GPU at batch 1).
 #include <algorithm>
 
 #include "runtime/device_runner.h"
@@ -20,16 +20,25 @@ namespace kiln::runtime {
 
 namespace {
 
-constexpr int32_t kRounds = 3;        // timed rounds per candidate; the median is kept
-constexpr int32_t kLaunches = 3;      // back-to-back launches per round
-constexpr int32_t kDelayUs = 2000;    // delay kernel ahead of each round (covers the host's launches)
+constexpr int32_t kRounds = 5;        // timed graph replays per candidate; the median is kept
+constexpr int32_t kLaunches = 4;      // launches captured in the graph
 constexpr float kGiveUpFactor = 4.f;  // a candidate whose warm-up is this much slower than the best is dropped
+constexpr float kScreenMinMs = 2.f;   // ... when the warm-up took at least this long
 
 struct Events {
     cudaEvent_t begin{}, end{};
     ~Events() {
         if (begin) cudaEventDestroy(begin);
         if (end) cudaEventDestroy(end);
+    }
+};
+
+struct Graph {
+    cudaGraph_t graph{};
+    cudaGraphExec_t exec{};
+    ~Graph() {
+        if (exec) cudaGraphExecDestroy(exec);
+        if (graph) cudaGraphDestroy(graph);
     }
 };
 
@@ -76,12 +85,21 @@ StatusOr<DeviceRunner::TuneResult> DeviceRunner::tune(const plan::Plan& plan, co
             if (!st.isOk()) continue;  // this algorithm refused these descriptors: not a candidate
             float warm = 0.f;
             cudaEventElapsedTime(&warm, ev.begin, ev.end);
-            if (chosen && warm > kGiveUpFactor * best) continue;
+            // Only when the device clearly dominates the warm-up's time (it also holds the host's launch cost).
+            if (chosen && warm > kGiveUpFactor * best && warm > kScreenMinMs) continue;
+            Graph captured;
+            KILN_CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+            for (int32_t l = 0; l < kLaunches && st.isOk(); ++l) st = cuda::runNode(n.attrs, ctx);
+            const cudaError_t ended = cudaStreamEndCapture(stream, &captured.graph);
+            if (!st.isOk() || ended != cudaSuccess ||
+                cudaGraphInstantiate(&captured.exec, captured.graph, 0) != cudaSuccess) {
+                cudaGetLastError();
+                continue;  // not capturable with this algorithm: not a candidate
+            }
             std::vector<float> rounds;
-            for (int32_t k = 0; k < kRounds && st.isOk(); ++k) {
-                KILN_RETURN_IF_ERROR(cuda::enqueueDelay(stream, kDelayUs));
+            for (int32_t k = 0; k < kRounds; ++k) {
                 cudaEventRecord(ev.begin, stream);
-                for (int32_t l = 0; l < kLaunches && st.isOk(); ++l) st = cuda::runNode(n.attrs, ctx);
+                KILN_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(captured.exec, stream));
                 cudaEventRecord(ev.end, stream);
                 KILN_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
                 float ms = 0.f;

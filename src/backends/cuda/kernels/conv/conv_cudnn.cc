@@ -125,8 +125,11 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
                                                    static_cast<int>(perf.size()), &found, perf.data()));
     }
     perf.resize(static_cast<size_t>(std::clamp(found, 0, static_cast<int>(perf.size()))));
-    // The fused call (bias + addend + ReLU in cuDNN) runs only some algorithms without an activation.
-    if (fused && !a.epilogue.hasActivation) conv_cudnn::keepIdentityCapableAlgos(perf);
+    // The fused call (bias + addend + ReLU in cuDNN) runs only some algorithms without an activation; the
+    // unfused fallback keeps the whole list.
+    std::vector<cudnnConvolutionFwdAlgoPerf_t> fusedPerf = perf;
+    if (fused && !a.epilogue.hasActivation) conv_cudnn::keepIdentityCapableAlgos(fusedPerf);
+    if (ctx.candidates && fused) perf = fusedPerf;
     found = static_cast<int>(perf.size());
     if (ctx.candidates) {
         // The autotuner's query: every algorithm cuDNN ranks as usable whose workspace fits.
@@ -146,7 +149,7 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
     if (fused) {
         const conv_cudnn::FusedConvArgs args{handle, &xDesc, &wDesc, &convDesc, &yDesc, xin, w.data, y.data,
                                              t.data, k, rank};
-        const Status st = conv_cudnn::runFusedConv(op, args, a.epilogue, *bias, addend, scratch, what, perf);
+        const Status st = conv_cudnn::runFusedConv(op, args, a.epilogue, *bias, addend, scratch, what, fusedPerf);
         if (st.isOk() || st.code() != ErrorCode::kUNSUPPORTED_STATE) return st;
         // No algorithm takes the fused call here (nothing was enqueued): run the unfused path.
     }

@@ -77,6 +77,60 @@ __global__ void poolWindowKernel(const T* __restrict__ x, T* __restrict__ y, Poo
     }
 }
 
+/// The 2-D case with every index below 2^31 (every pooling layer of the CNNs in practice): the same window
+/// walk as poolWindowKernel in 32-bit arithmetic, one division pair per output instead of 64-bit chains.
+struct PoolGeometry2D {
+    int32_t planes, inH, inW, outH, outW, kH, kW, sH, sW, dH, dW, preH, preW, postH, postW;
+};
+
+template <typename T>
+__global__ void poolWindow2DKernel(const T* __restrict__ x, T* __restrict__ y, PoolGeometry2D g, float maxWeight,
+                                   float averageWeight, bool countExcludesPadding) {
+    const int32_t outVol = g.outH * g.outW;
+    const uint32_t total = static_cast<uint32_t>(g.planes) * static_cast<uint32_t>(outVol);
+    for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+        const uint32_t plane = i / static_cast<uint32_t>(outVol);
+        const int32_t rest = static_cast<int32_t>(i - plane * static_cast<uint32_t>(outVol));
+        const int32_t o1 = rest / g.outW, o2 = rest - o1 * g.outW;
+        const int32_t s1 = o1 * g.sH - g.preH, s2 = o2 * g.sW - g.preW;
+        const T* p = x + static_cast<size_t>(plane) * static_cast<size_t>(g.inH * g.inW);
+        float max = -INFINITY, sum = 0.0f;
+        int32_t inside = 0, padded = 0;
+        for (int32_t t1 = 0; t1 < g.kH; ++t1) {
+            const int32_t i1 = s1 + t1 * g.dH;
+            const bool pad1 = i1 >= -g.preH && i1 < g.inH + g.postH;
+            const bool in1 = i1 >= 0 && i1 < g.inH;
+            for (int32_t t2 = 0; t2 < g.kW; ++t2) {
+                const int32_t i2 = s2 + t2 * g.dW;
+                padded += (pad1 && i2 >= -g.preW && i2 < g.inW + g.postW) ? 1 : 0;
+                if (!in1 || i2 < 0 || i2 >= g.inW) continue;
+                const float v = toFloat(p[i1 * g.inW + i2]);
+                max = nanMax(max, v);
+                sum += v;
+                ++inside;
+            }
+        }
+        y[i] =
+            blend<T>(max, sum, countExcludesPadding ? inside : padded, inside > 0, maxWeight, averageWeight);
+    }
+}
+
+/// Whether `g` is 2-D with every index and count in 32 bits (the fast kernel's precondition).
+bool fits2D(const PoolGeometry& g, PoolGeometry2D* out) {
+    if (g.in[0] != 1 || g.out[0] != 1 || g.kernel[0] != 1) return false;
+    const int64_t limit = int64_t(1) << 30;
+    const int64_t total = g.planes * g.out[1] * g.out[2];
+    if (total >= limit || g.planes * g.in[1] * g.in[2] >= limit) return false;
+    for (int d = 1; d < 3; ++d)
+        if (g.kernel[d] * g.dilation[d] + g.stride[d] * g.out[d] + g.pre[d] + g.post[d] + g.in[d] >= limit) return false;
+    *out = {static_cast<int32_t>(g.planes), static_cast<int32_t>(g.in[1]), static_cast<int32_t>(g.in[2]),
+            static_cast<int32_t>(g.out[1]), static_cast<int32_t>(g.out[2]), static_cast<int32_t>(g.kernel[1]),
+            static_cast<int32_t>(g.kernel[2]), static_cast<int32_t>(g.stride[1]), static_cast<int32_t>(g.stride[2]),
+            static_cast<int32_t>(g.dilation[1]), static_cast<int32_t>(g.dilation[2]), static_cast<int32_t>(g.pre[1]),
+            static_cast<int32_t>(g.pre[2]), static_cast<int32_t>(g.post[1]), static_cast<int32_t>(g.post[2])};
+    return true;
+}
+
 struct MaxSum {
     float max;
     float sum;
@@ -115,6 +169,10 @@ cudaError_t launchTyped(const void* x, void* y, const PoolGeometry& g, float max
         const int64_t inVol = g.in[0] * g.in[1] * g.in[2];
         poolGlobalKernel<T><<<gridFor(g.planes, kThreads / 32), kThreads, 0, stream>>>(
             xt, yt, g.planes, inVol, maxWeight, averageWeight);
+    } else if (PoolGeometry2D g2; fits2D(g, &g2)) {
+        const int64_t total = g.planes * g.out[1] * g.out[2];
+        poolWindow2DKernel<T><<<gridFor(total, kThreads), kThreads, 0, stream>>>(xt, yt, g2, maxWeight, averageWeight,
+                                                                                 countExcludesPadding);
     } else {
         const int64_t total = g.planes * g.out[0] * g.out[1] * g.out[2];
         poolWindowKernel<T><<<gridFor(total, kThreads), kThreads, 0, stream>>>(
