@@ -99,6 +99,46 @@ void checkMatmul(const MatmulCase& c, DataType t, uint64_t seed, LaunchOptions o
     gputest::expectWithin(got[0], ref, tol, params);
 }
 
+// The autotuner's candidates: every rank of cuBLASLt's heuristic that listTactics offers computes the
+// product within the same tolerance, and the query launches nothing.
+TEST_F(CudaLibraryTest, MatmulEveryTunedCandidateMatchesReference) {
+    const MatmulCase cases[] = {
+        {{37, 129}, {129, 65}, kN, kN},
+        {{3, 33, 64}, {64, 48}, kN, kN},
+        {{4, 96, 128}, {4, 96, 64}, kT, kN},
+        {{256, 768}, {3072, 768}, kN, kT},
+    };
+    uint64_t seed = 900;
+    int32_t tuned = 0;
+    for (DataType t : kFloatTypes)
+        for (const MatmulCase& c : cases) {
+            const ir::MatrixMultiplyAttrs attrs = attrsOf(c);
+            const HostTensor a = HostTensor::random(t, makeDims(std::span<const int64_t>(c.a)), 1);
+            const HostTensor b = HostTensor::random(t, makeDims(std::span<const int64_t>(c.b)), 2);
+            auto ref = testing::runSingleOp(attrs, {a, b});
+            ASSERT_TRUE(ref.isOk()) << ref.status().message();
+            std::vector<HostTensor> out{HostTensor(t, ref.value()[0].shape)};
+            std::vector<cuda::TacticCandidate> listed;
+            const Status st = gputest::runOnDevice({a, b}, out, [&](const cuda::KernelContext& ctx) {
+                auto r = cuda::listTactics(ir::Attrs{attrs}, ctx);
+                if (r.isOk()) listed = r.value();
+                return r.status();
+            });
+            ASSERT_TRUE(st.isOk()) << describe(c, t, {}) << ": " << st.message();
+            EXPECT_TRUE(std::isnan(out[0].at(0))) << describe(c, t, {}) << ": the query launched something";
+            EXPECT_FALSE(listed.empty()) << describe(c, t, {});
+            for (const cuda::TacticCandidate& cand : listed) {
+                EXPECT_EQ(cand.name.rfind("cublaslt_heuristic_", 0), 0u) << cand.name;
+                LaunchOptions opt;
+                opt.tactic = cand.id;
+                SCOPED_TRACE(cand.name);
+                checkMatmul(c, t, seed += 2, opt);
+                ++tuned;
+            }
+        }
+    EXPECT_GT(tuned, 12);
+}
+
 TEST_F(CudaLibraryTest, MatmulEveryTransposePairOnOddSizes) {
     const int64_t sizes[] = {1, 7, 33, 129};
     uint64_t seed = 100;

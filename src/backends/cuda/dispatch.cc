@@ -22,6 +22,8 @@ StatusOr<std::vector<TacticCandidate>> listTactics(const ir::Attrs& attrs, const
     // Only kernels with several tactics answer the query; every other op has its one default.
     if (const auto* conv = std::get_if<ir::ConvolutionAttrs>(&attrs))
         KILN_RETURN_IF_ERROR(runConvolution(*conv, query));
+    if (const auto* mm = std::get_if<ir::MatrixMultiplyAttrs>(&attrs))
+        KILN_RETURN_IF_ERROR(runMatrixMultiply(*mm, query));
     return out;
 }
 

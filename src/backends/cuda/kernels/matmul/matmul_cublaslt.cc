@@ -5,8 +5,9 @@
 // becomes cuBLASLt's per-row bias of the column-major D; the addend is cuBLASLt's C (beta = 1), laid out
 // like D, so D = act(A B + C + bias).
 //
-// Descriptors and the heuristic query are host-only and made per launch for now; the builder's tactic
-// step will cache them (and the timed algorithm) per node.
+// Algorithm: the heuristic's first choice, or with a tuned plan (KernelContext::tactic) the algorithm of
+// that rank, which the autotuner timed among the first few (KernelContext::candidates lists them).
+// Descriptors and the heuristic query are host-only and made per launch.
 #include "backends/cuda/kernels/matmul/matmul_cublaslt.h"
 
 #include <algorithm>
@@ -21,6 +22,11 @@
 #include "common/storage_types.h"
 
 namespace kiln::cuda {
+
+namespace {
+/// How many of cuBLASLt's ranked algorithms the autotuner times per MatrixMultiply.
+constexpr int kTunedCandidates = 8;
+}  // namespace
 namespace {
 
 using reference::matmul_detail::Geometry;
@@ -226,6 +232,10 @@ Status matmulBiasAct(const ir::MatrixMultiplyAttrs& attrs, const TensorRef& a, c
     KILN_RETURN_IF_ERROR(setPref(pref.get(), CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, alignD));
 
     const float alpha = 1.0f, beta = addend ? 1.0f : 0.0f;
+    // Algorithm: the builder's tuned choice is an index into the heuristic's ranking (stable for a library
+    // version and these descriptors); the autotuner's query lists that ranking; without either, the first.
+    const int wanted = ctx.candidates ? kTunedCandidates : ctx.tactic >= 0 ? static_cast<int>(ctx.tactic) + 1 : 1;
+    std::vector<cublasLtMatmulHeuristicResult_t> ranked(static_cast<size_t>(std::max(wanted, 1)));
     cublasLtMatmulHeuristicResult_t algo{};
     int32_t algoBatch = -1;  // the batch count `algo` was chosen for
     const char* ca = static_cast<const char*>(a.data);
@@ -239,12 +249,12 @@ Status matmulBiasAct(const ir::MatrixMultiplyAttrs& attrs, const TensorRef& a, c
             int found = 0;
             // NOT_SUPPORTED is how the heuristic says "nothing fits" for some configurations; any other
             // failure is an error of its own.
-            const cublasStatus_t hs =
-                cublasLtMatmulAlgoGetHeuristic(ctx.libraries->cublasLt(), desc.get(), ltA.get(), ltB.get(),
-                                               ltD.get(), ltD.get(), pref.get(), 1, &algo, &found);
+            const cublasStatus_t hs = cublasLtMatmulAlgoGetHeuristic(
+                ctx.libraries->cublasLt(), desc.get(), ltA.get(), ltB.get(), ltD.get(), ltD.get(), pref.get(),
+                static_cast<int>(ranked.size()), ranked.data(), &found);
             if (hs != CUBLAS_STATUS_NOT_SUPPORTED)
                 KILN_RETURN_IF_ERROR(cublasStatus(hs, "cublasLtMatmulAlgoGetHeuristic"));
-            if (hs == CUBLAS_STATUS_NOT_SUPPORTED || found < 1 || algo.state != CUBLAS_STATUS_SUCCESS)
+            if (hs == CUBLAS_STATUS_NOT_SUPPORTED || found < 1 || ranked[0].state != CUBLAS_STATUS_SUCCESS)
                 return unsupported(
                     "MatrixMultiply on CUDA: cuBLASLt offers no algorithm for " + describe(a, b, c, g) +
                     " (epilogue " +
@@ -252,6 +262,19 @@ Status matmulBiasAct(const ir::MatrixMultiplyAttrs& attrs, const TensorRef& a, c
                     std::to_string(wsSize) +
                     " bytes of workspace; give the context more workspace or run this layer on "
                     "the cpu target");
+            if (ctx.candidates) {
+                // Ranked for the first call's batch count; later calls (split batches) take the same rank.
+                for (int i = 0; i < found; ++i)
+                    if (ranked[static_cast<size_t>(i)].state == CUBLAS_STATUS_SUCCESS)
+                        ctx.candidates->push_back({i, "cublaslt_heuristic_" + std::to_string(i),
+                                                   static_cast<int64_t>(ranked[static_cast<size_t>(i)].workspaceSize) +
+                                                       static_cast<int64_t>(kMaxAlignment)});
+                return Status::ok();
+            }
+            // A rank the heuristic no longer offers for this call falls back to its first choice.
+            const int pick = ctx.tactic >= 0 && ctx.tactic < found ? static_cast<int>(ctx.tactic) : 0;
+            algo = ranked[static_cast<size_t>(pick)].state == CUBLAS_STATUS_SUCCESS ? ranked[static_cast<size_t>(pick)]
+                                                                                   : ranked[0];
             algoBatch = call.batchCount;
         }
         char* out = cc + call.cOffset * es;
