@@ -89,10 +89,12 @@ TEST_F(CudaPointwisePaths, RowsKernelOnEveryBroadcastKindAlignedAndNot) {
 }
 
 TEST_F(CudaPointwisePaths, PartialChunksTailsAndNarrowRows) {
-    // [6,49] + [49]: rows of 6 whole chunks and a partial one; [1001]: one row ending in a tail; [50,5] and
+    // [6,49] + [49]: rows of 6 whole chunks and a partial one; [1001]: one row ending in a tail; [2100,2048]:
+    // a flat launch split into rows of 2048, more rows than the grid (each thread prefetches its next); [50,5] and
     // [7,20]: too narrow for the rows kernel, the indexed kernel.
     const std::pair<Dims, Dims> shapes[] = {{makeDims({6, 49}), makeDims({49})},
                                             {makeDims({1001}), makeDims({1})},
+                                            {makeDims({2100, 2048}), makeDims({1})},
                                             {makeDims({50, 5}), makeDims({5})},
                                             {makeDims({7, 20}), makeDims({7, 1})}};
     for (const auto& [xs, bs] : shapes)

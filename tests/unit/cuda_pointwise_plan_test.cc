@@ -92,6 +92,7 @@ TEST(CudaPointwisePlan, RowsKernelAddressesEveryBroadcastKind) {
         {"partial chunks: 49 columns", {makeDims({6, 49}), makeDims({49})}, 1, 0b11},
         {"per-channel of NCHW", {makeDims({2, 6, 8, 8}), makeDims({1, 6, 1, 1})}, 2, 0b01},
         {"single element", {makeDims({1, 1}), makeDims({1})}, 0, 0},
+        {"flat, split into rows of 2048", {makeDims({3, 4096}), makeDims({}), makeDims({3, 4096})}, 1, 0b101},
     };
     for (const Case& c : cases)
         for (int maxRegister : {0, 7, 8, 15}) {

@@ -26,6 +26,7 @@ namespace kiln::cuda {
 namespace {
 
 constexpr const char* kName = "Pointwise kernel";
+constexpr int64_t kRowsBlocks = 1024;
 constexpr int kMaxInputs = kProgramInputs;
 static_assert(kProgramInputs == ir::kPointwiseMaxInputs, "the plan covers every input a program may load");
 
@@ -160,6 +161,21 @@ struct RowChunk {
     }
 };
 
+/// Asks L1 to fetch the line holding the walked inputs' elements of the chunk at column col of a row
+/// starting at rowOff: the interpreter's loads wait for their data one after the other, so the next row's
+/// are requested while this row computes.
+__device__ __forceinline__ void prefetchRow(const Program& p, uint32_t walked, const uint32_t (&rowOff)[kMaxInputs],
+                                            uint32_t col) {
+#pragma unroll
+    for (int k = 0; k < kMaxInputs; ++k) {
+        if (!(walked & (1u << k))) continue;
+        static constexpr int kBytes[] = {4, 2, 2, 1};  // InputKind order
+        const auto* at = static_cast<const char*>(p.inputs[k]) +
+                         static_cast<size_t>(rowOff[k] + col) * kBytes[static_cast<int>(p.kinds[k])];
+        asm volatile("prefetch.global.L1 [%0];" ::"l"(at));
+    }
+}
+
 /// __grid_constant__: the threads read the program and the plan where the launch put them; indexing them
 /// at run time must not make each thread copy them to local memory. Thread (x, y) runs chunk x of rows
 /// y, y + gridDim.y * blockDim.y, ... (rowsGrid).
@@ -169,11 +185,23 @@ __global__ void __launch_bounds__(kBlockSize)
     const uint32_t chunk = blockIdx.x * blockDim.x + threadIdx.x;
     if (chunk >= plan.chunksPerRow) return;
     RowChunk<E> at{p, plan, {}, chunk * E, plan.cols - chunk * E < E ? plan.cols - chunk * E : uint32_t{E}};
-    for (uint32_t r = blockIdx.y * blockDim.y + threadIdx.y; r < plan.nbRows; r += gridDim.y * blockDim.y) {
-        rowOffsets(plan, r, at.rowOff);
+    const uint32_t step = gridDim.y * blockDim.y;
+    uint32_t r = blockIdx.y * blockDim.y + threadIdx.y;
+    if (r < plan.nbRows) rowOffsets(plan, r, at.rowOff);
+    for (; r < plan.nbRows; r += step) {
+        uint32_t next[kMaxInputs];
+        const bool more = r + step < plan.nbRows;  // r + step < 2^31 + 2^31: no wrap
+        if (more) {
+            rowOffsets(plan, r + step, next);
+            prefetchRow(p, plan.walked, next, at.col);
+        }
         float out[E];
         pw::runProgram<R, E>(p.ins, p.nbInstructions, at, out);
         storeRun<Out, E>(y + static_cast<size_t>(r) * plan.cols + at.col, at.count, out);
+        if (more) {
+#pragma unroll
+            for (int k = 0; k < kMaxInputs; ++k) at.rowOff[k] = next[k];
+        }
     }
 }
 
@@ -243,7 +271,9 @@ Status launch(const Program& p, const Indexer<kMaxInputs>& ix, const ProgramPlan
               cudaStream_t stream) {
     Out* out = static_cast<Out*>(y);
     if (plan.rows) {
-        const RowsGrid g = rowsGrid(plan.nbRows, plan.cols, plan.elems, kBlockSize, kMaxBlocks);
+        // A few rows per thread (kRowsBlocks fills an H100 several times over at the rows kernel's
+        // occupancy), so that prefetchRow overlaps a row's loads with the previous row's arithmetic.
+        const RowsGrid g = rowsGrid(plan.nbRows, plan.cols, plan.elems, kBlockSize, kRowsBlocks);
         const dim3 grid(static_cast<unsigned>(g.gridX), static_cast<unsigned>(g.gridY));
         const dim3 block(static_cast<unsigned>(g.blockX), static_cast<unsigned>(g.blockY));
         if (plan.registers == kSmallRegisterFile)

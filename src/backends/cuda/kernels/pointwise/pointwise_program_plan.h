@@ -28,6 +28,9 @@ KILN_HD constexpr int elementsPerThread(int registerFile) {
     return registerFile <= kSmallRegisterFile ? 8 : 4;
 }
 
+/// Row length of a flat launch split into rows (a multiple of every elements-per-thread).
+constexpr uint32_t kFlatRow = 2048;
+
 struct ProgramPlan {
     bool rows{false};      ///< the rows kernel; otherwise the indexed kernel
     int registers{kLargeRegisterFile};
@@ -69,6 +72,15 @@ inline ProgramPlan planProgram(const Indexer<kProgramInputs>& ix, int64_t n, int
             for (int k = 0; k < kProgramInputs; ++k)
                 p.outerStrides[k][d] = static_cast<uint32_t>(ix.strides[k][d]);
         }
+    }
+    // One long row (same-shape and scalar operands only) becomes rows of kFlatRow elements, so that the
+    // rows kernel's threads walk several rows and prefetch each next one.
+    if (p.nbRows == 1 && p.cols % kFlatRow == 0 && p.cols > kFlatRow) {
+        p.nbRows = p.cols / kFlatRow;
+        p.cols = kFlatRow;
+        p.outerRank = 1;
+        p.outerDims[0] = p.nbRows;
+        for (int k = 0; k < kProgramInputs; ++k) p.outerStrides[k][0] = (p.walked >> k) & 1u ? kFlatRow : 0;
     }
     const auto e = static_cast<uint32_t>(p.elems);
     p.chunksPerRow = (p.cols + e - 1) / e;
