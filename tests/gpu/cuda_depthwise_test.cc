@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,7 @@ namespace kiln {
 namespace {
 
 using gputest::CudaLibraryTest;
+using gputest::DeviceEnv;
 using gputest::dimsOf;
 using gputest::LaunchOptions;
 using gputest::Shape;
@@ -209,6 +212,87 @@ TEST_F(CudaLibraryTest, DepthwiseTacticIsOfferedExactlyWhereItApplies) {
         EXPECT_EQ(offered({{1, 3, 5, 7, 6}, 3, {3, 3, 3}, 3, {}, {}, {1, 1, 1}, {1, 1, 1}}, t), 0);
         EXPECT_EQ(offered({{1, 3, 12, 12}, 3, {9, 9}, 3, {}, {}, {4, 4}, {4, 4}}, t), 0);
     }
+}
+
+// ---- timing (opt-in: --gtest_also_run_disabled_tests) -------------------------------------------------
+
+/// Mean device time of `launches` back-to-back runs of `run` on the test stream, after one warm-up.
+double timeMs(const std::function<Status()>& run, int launches, Status* st) {
+    cudaStream_t stream = gputest::deviceEnv()->stream;
+    cudaEvent_t begin = nullptr, end = nullptr;
+    cudaEventCreate(&begin);
+    cudaEventCreate(&end);
+    *st = run();
+    cudaEventRecord(begin, stream);
+    for (int i = 0; i < launches && st->isOk(); ++i) *st = run();
+    cudaEventRecord(end, stream);
+    cudaEventSynchronize(end);
+    float ms = 0.0f;
+    cudaEventElapsedTime(&ms, begin, end);
+    cudaEventDestroy(begin);
+    cudaEventDestroy(end);
+    return static_cast<double>(ms) / launches;
+}
+
+// MobileNetV2's depthwise layers at batch 64 in float16 with their fused bias + ReLU6: every candidate
+// the autotuner would time (cuDNN's with the unfused bias and Clip kernels they need), own kernel vs the
+// fastest cuDNN algorithm. Prints a table; asserts that every candidate runs.
+TEST_F(CudaLibraryTest, DISABLED_DepthwiseTacticTimingOnMobileNetV2) {
+    struct Layer {
+        int64_t c, h, stride;
+    };
+    const Layer layers[] = {{32, 112, 1}, {96, 112, 2}, {144, 56, 1}, {144, 56, 2}, {192, 28, 1},
+                            {192, 28, 2}, {384, 14, 1}, {576, 14, 1}, {576, 14, 2}, {960, 7, 1}};
+    const DataType t = DataType::kHALF;
+    DeviceEnv* env = gputest::deviceEnv();
+    double ownTotal = 0.0, cudnnTotal = 0.0;
+    std::printf("%-22s %10s %10s %-40s\n", "layer [N,C,H,W] s", "own us", "cuDNN us", "best cuDNN");
+    for (const Layer& l : layers) {
+        const DwCase c{{64, l.c, l.h, l.h}, {3, 3}, {l.stride, l.stride}, {}, {1, 1}, {1, 1}};
+        ir::ConvolutionAttrs attrs = c.attrs();
+        attrs.epilogue.hasActivation = true;
+        attrs.epilogue.activation = ActivationType::kCLIP;
+        attrs.epilogue.beta = 6.0f;
+        const int64_t out = (l.h + 2 - 3) / l.stride + 1;
+        const Dims xs = dimsOf(c.x), ws = dimsOf(c.weightShape()), ys = makeDims({64, l.c, out, out});
+        gputest::DeviceBuffer x(volume(xs) * 2), w(volume(ws) * 2), b(l.c * 2), y(volume(ys) * 2);
+        cudaMemset(x.get(), 0, static_cast<size_t>(volume(xs) * 2));
+        cudaMemset(w.get(), 0, static_cast<size_t>(volume(ws) * 2));
+        cudaMemset(b.get(), 0, static_cast<size_t>(l.c * 2));
+        cudaDeviceSynchronize();
+        const std::vector<TensorRef> ins = {TensorRef{t, xs, x.get()}, TensorRef{t, ws, w.get()},
+                                            TensorRef{t, makeDims({l.c}), b.get()}};
+        const std::vector<TensorRef> outs = {TensorRef{t, ys, y.get()}};
+        cuda::KernelContext ctx;
+        ctx.inputs = ins;
+        ctx.outputs = outs;
+        ctx.stream = env->stream;
+        ctx.workspace = env->workspace.get();
+        ctx.workspaceSize = gputest::kWorkspaceBytes;
+        ctx.libraries = env->libraries.get();
+        auto listed = cuda::listTactics(attrs, ctx);
+        ASSERT_TRUE(listed.isOk()) << listed.status().message();
+        double own = -1.0, best = -1.0;
+        std::string bestName;
+        for (const cuda::TacticCandidate& cand : listed.value()) {
+            ctx.tactic = cand.id;
+            Status st;
+            const double ms = timeMs([&] { return cuda::runConvolution(attrs, ctx); }, 20, &st);
+            ASSERT_TRUE(st.isOk()) << cand.name << ": " << st.message();
+            if (cand.id == cuda::kDepthwiseTactic) {
+                own = ms;
+            } else if (best < 0 || ms < best) {
+                best = ms;
+                bestName = cand.name;
+            }
+        }
+        ASSERT_GE(own, 0.0) << "own kernel not offered for " << c.describe();
+        ownTotal += own;
+        cudnnTotal += best;
+        std::printf("%-22s %10.1f %10.1f %-40s\n", (gputest::str(c.x) + " s" + std::to_string(l.stride)).c_str(),
+                    own * 1e3, best * 1e3, bestName.c_str());
+    }
+    std::printf("%-22s %10.1f %10.1f\n", "total", ownTotal * 1e3, cudnnTotal * 1e3);
 }
 
 // ---- argument checks: fail before any device work, so they run on every CUDA build ----------------

@@ -146,6 +146,15 @@ void expectCovers(const DepthwiseGeometry& g) {
     EXPECT_LE(t.threads, cuda::dw::kMaxThreads);
     EXPECT_LE(t.sharedBytes, cuda::dw::kMaxSharedBytes);
     EXPECT_EQ(t.sharedBytes, t.planesPerBlock * (t.inTileH * t.inTileW + g.kH * g.kW) * 4);
+    // stage(): each thread's additive walk over the staged elements matches their index.
+    const int32_t tileElems = t.inTileH * t.inTileW;
+    int32_t badWalks = 0;
+    for (int32_t th = 0; th < t.threads; ++th) {
+        cuda::dw::TileWalk at(t, th, t.threads);
+        for (int32_t i = th; i < t.planesPerBlock * tileElems; i += t.threads, at.advance(t))
+            if (at.p != i / tileElems || at.r != (i % tileElems) / t.inTileW || at.col != i % t.inTileW) ++badWalks;
+    }
+    EXPECT_EQ(badWalks, 0);
     std::vector<int32_t> hits(static_cast<size_t>(g.planes) * g.outH * g.outW, 0);
     int32_t badReads = 0, badTaps = 0;
     for (int32_t b = 0; b < t.blocks; ++b) {

@@ -32,13 +32,13 @@ __device__ __forceinline__ void stage(const T* __restrict__ x, const T* __restri
     const int32_t planes = min(t.planesPerBlock, g.planes - o.plane0);
     const int32_t iy0 = o.oy0 * g.sH - g.preH, ix0 = o.ox0 * g.sW - g.preW;
     const int32_t inPlane = g.inH * g.inW;
-    for (int32_t i = threadIdx.x; i < planes * tileElems; i += blockDim.x) {
-        const int32_t p = i / tileElems;
-        const int32_t e = i - p * tileElems;
-        const int32_t r = e / t.inTileW;
-        const int32_t iy = iy0 + r, ix = ix0 + (e - r * t.inTileW);
+    const int32_t stride = static_cast<int32_t>(blockDim.x);
+    TileWalk at(t, static_cast<int32_t>(threadIdx.x), stride);
+    for (int32_t i = threadIdx.x; i < planes * tileElems; i += stride, at.advance(t)) {
+        const int32_t iy = iy0 + at.r, ix = ix0 + at.col;
         float v = 0.0f;
-        if (iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW) v = rk::toFloat(x[(o.plane0 + p) * inPlane + iy * g.inW + ix]);
+        if (iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW)
+            v = rk::toFloat(x[(o.plane0 + at.p) * inPlane + iy * g.inW + ix]);
         tile[i] = v;
     }
     const int32_t kVol = g.kH * g.kW;

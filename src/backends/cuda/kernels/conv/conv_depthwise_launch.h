@@ -131,6 +131,37 @@ KILN_HD inline ThreadSlot threadSlot(const DepthwiseTiling& t, int32_t thread) {
     return {p, ty, rest - ty * t.tileW};
 }
 
+/// Staged element i = (p * inTileH + r) * inTileW + col of a block, as thread `first` walks i = first,
+/// first + stride, ... (stride = the block's threads): the coordinates advance by additions instead of
+/// two divisions per element, which would cost more than the convolution itself.
+struct TileWalk {
+    int32_t p, r, col;
+    int32_t stepR, stepC;  ///< stride = stepR * inTileW + stepC
+
+    KILN_HD TileWalk(const DepthwiseTiling& t, int32_t first, int32_t stride)
+        : p(0), r(first / t.inTileW), col(first - (first / t.inTileW) * t.inTileW), stepR(stride / t.inTileW),
+          stepC(stride - (stride / t.inTileW) * t.inTileW) {
+        normalize(t);
+    }
+    KILN_HD void advance(const DepthwiseTiling& t) {
+        col += stepC;
+        r += stepR;
+        if (col >= t.inTileW) {  // stepC < inTileW: one wrap at most
+            col -= t.inTileW;
+            ++r;
+        }
+        normalize(t);
+    }
+
+private:
+    KILN_HD void normalize(const DepthwiseTiling& t) {
+        while (r >= t.inTileH) {  // a stride may span several planes' tiles
+            r -= t.inTileH;
+            ++p;
+        }
+    }
+};
+
 /// Enqueues y = act(depthwise(x, w) + bias + addend) for x, w, y of `type` (kF32, kF16 or kBF16) with
 /// the plan `t` (planDepthwiseTiling of `g`); cudaErrorInvalidValue for another type.
 cudaError_t launchDepthwise(rk::ValueType type, const void* x, const void* w, void* y, const DepthwiseGeometry& g,
