@@ -56,30 +56,31 @@ struct DwCase {
         return w;
     }
     std::string describe() const {
-        return "depthwise x=" + gputest::str(x) + " kernel=" + gputest::str(kernel) + " stride=" + gputest::str(stride) +
-               " dilation=" + gputest::str(dilation) + " pre=" + gputest::str(pre) + " post=" + gputest::str(post) +
+        return "depthwise x=" + gputest::str(x) + " kernel=" + gputest::str(kernel) +
+               " stride=" + gputest::str(stride) + " dilation=" + gputest::str(dilation) +
+               " pre=" + gputest::str(pre) + " post=" + gputest::str(post) +
                " mode=" + std::to_string(static_cast<int>(mode));
     }
 };
 
 const std::vector<DwCase>& dwCases() {
     static const std::vector<DwCase> cases = {
-        {{2, 7, 13, 11}, {3, 3}, {}, {}, {1, 1}, {1, 1}},                 // 3x3 s1 (registers)
-        {{2, 7, 13, 11}, {3, 3}, {2, 2}, {}, {1, 1}, {1, 1}},             // 3x3 s2 (registers)
-        {{2, 7, 13, 11}, {5, 5}, {}, {}, {2, 2}, {2, 2}},                 // 5x5 s1 (registers)
-        {{2, 7, 13, 11}, {5, 5}, {2, 2}, {}, {2, 2}, {1, 1}},             // 5x5 s2, uneven (registers)
-        {{2, 7, 13, 11}, {7, 7}, {}, {2, 2}, {6, 6}, {6, 6}},             // 7x7 dilation 2 (general)
-        {{2, 7, 13, 11}, {3, 3}, {}, {}, {0, 1}, {2, 0}},                 // asymmetric padding
-        {{2, 7, 13, 11}, {3, 2}, {2, 1}, {}, {1, 0}, {0, 1}},             // rectangular, mixed stride
-        {{1, 4, 17, 19}, {3, 3}, {3, 3}, {}, {1, 1}, {1, 1}},             // stride 3
+        {{2, 7, 13, 11}, {3, 3}, {}, {}, {1, 1}, {1, 1}},      // 3x3 s1 (registers)
+        {{2, 7, 13, 11}, {3, 3}, {2, 2}, {}, {1, 1}, {1, 1}},  // 3x3 s2 (registers)
+        {{2, 7, 13, 11}, {5, 5}, {}, {}, {2, 2}, {2, 2}},      // 5x5 s1 (registers)
+        {{2, 7, 13, 11}, {5, 5}, {2, 2}, {}, {2, 2}, {1, 1}},  // 5x5 s2, uneven (registers)
+        {{2, 7, 13, 11}, {7, 7}, {}, {2, 2}, {6, 6}, {6, 6}},  // 7x7 dilation 2 (general)
+        {{2, 7, 13, 11}, {3, 3}, {}, {}, {0, 1}, {2, 0}},      // asymmetric padding
+        {{2, 7, 13, 11}, {3, 2}, {2, 1}, {}, {1, 0}, {0, 1}},  // rectangular, mixed stride
+        {{1, 4, 17, 19}, {3, 3}, {3, 3}, {}, {1, 1}, {1, 1}},  // stride 3
         {{2, 7, 13, 11}, {3, 3}, {2, 2}, {}, {}, {}, PaddingMode::kSAME_UPPER},
         {{1, 3, 8, 8}, {3, 3}, {2, 2}, {}, {}, {}, PaddingMode::kEXPLICIT_ROUND_UP},  // extra last window
-        {{1, 1, 9, 8}, {3, 3}, {}, {}, {1, 1}, {1, 1}},                   // one channel, batch 1
-        {{2, 5, 11}, {3}, {2}, {}, {1}, {1}},                             // 1-D
-        {{2, 37, 7, 7}, {3, 3}, {}, {}, {1, 1}, {1, 1}},                  // 16 planes a block, last one partial
-        {{1, 6, 3, 2}, {3, 3}, {}, {}, {0, 0}, {2, 2}},                   // output wider than the input reach
-        {{3, 5, 61, 70}, {3, 3}, {}, {}, {1, 1}, {1, 1}},                 // 3 x 2 tiles per plane, partial
-        {{2, 3, 112, 112}, {3, 3}, {2, 2}, {}, {0, 0}, {1, 1}},           // MobileNet's stride-2 layer
+        {{1, 1, 9, 8}, {3, 3}, {}, {}, {1, 1}, {1, 1}},                               // one channel, batch 1
+        {{2, 5, 11}, {3}, {2}, {}, {1}, {1}},                                         // 1-D
+        {{2, 37, 7, 7}, {3, 3}, {}, {}, {1, 1}, {1, 1}},         // 16 planes a block, last one partial
+        {{1, 6, 3, 2}, {3, 3}, {}, {}, {0, 0}, {2, 2}},          // output wider than the input reach
+        {{3, 5, 61, 70}, {3, 3}, {}, {}, {1, 1}, {1, 1}},        // 3 x 2 tiles per plane, partial
+        {{2, 3, 112, 112}, {3, 3}, {2, 2}, {}, {0, 0}, {1, 1}},  // MobileNet's stride-2 layer
     };
     return cases;
 }
@@ -90,19 +91,19 @@ struct Epi {
     float alpha{0.0f}, beta{0.0f};
     bool float32Bias{false};  ///< a float32 bias for a narrower data type
     std::string describe() const {
-        return std::string(" bias ") + (bias ? (float32Bias ? "f32" : "1") : "0") + " addend " + (addend ? "1" : "0") +
-               " act " + (hasAct ? std::to_string(static_cast<int>(act)) : "none");
+        return std::string(" bias ") + (bias ? (float32Bias ? "f32" : "1") : "0") + " addend " +
+               (addend ? "1" : "0") + " act " + (hasAct ? std::to_string(static_cast<int>(act)) : "none");
     }
 };
 
 const Epi kEpilogues[] = {
-    {},                                                           // plain convolution
-    {true},                                                       // bias
-    {true, true},                                                 // bias + residual
-    {true, false, true, ActivationType::kRELU},                   // bias + ReLU
-    {true, true, true, ActivationType::kCLIP, 0.0f, 6.0f},        // bias + residual + ReLU6
-    {false, true, true, ActivationType::kHARD_SWISH},             // no bias, addend, other activation
-    {true, false, true, ActivationType::kSIGMOID, 0, 0, true},    // float32 bias, sigmoid
+    {},                                                         // plain convolution
+    {true},                                                     // bias
+    {true, true},                                               // bias + residual
+    {true, false, true, ActivationType::kRELU},                 // bias + ReLU
+    {true, true, true, ActivationType::kCLIP, 0.0f, 6.0f},      // bias + residual + ReLU6
+    {false, true, true, ActivationType::kHARD_SWISH},           // no bias, addend, other activation
+    {true, false, true, ActivationType::kSIGMOID, 0, 0, true},  // float32 bias, sigmoid
 };
 
 /// Device result vs the reference. Both sides accumulate the window's products and the bias in float32
@@ -118,7 +119,8 @@ void checkDepthwise(const DwCase& c, DataType t, const Epi& e, uint64_t seed, La
     const HostTensor x = HostTensor::random(t, dimsOf(c.x), seed);
     const HostTensor w = HostTensor::random(t, dimsOf(c.weightShape()), seed + 1);
     const DataType biasType = e.float32Bias ? DataType::kFLOAT : t;
-    const HostTensor b = e.bias ? HostTensor::random(biasType, makeDims({c.x[1]}), seed + 2) : HostTensor::absent();
+    const HostTensor b =
+        e.bias ? HostTensor::random(biasType, makeDims({c.x[1]}), seed + 2) : HostTensor::absent();
     auto shaped = testing::runSingleOp(attrs, {x, w, b});
     ASSERT_TRUE(shaped.isOk()) << params << ": reference: " << shaped.status().message();
     const Dims out = shaped.value()[0].shape;
@@ -132,13 +134,15 @@ void checkDepthwise(const DwCase& c, DataType t, const Epi& e, uint64_t seed, La
     ASSERT_TRUE(want.isOk()) << params << ": reference: " << want.status().message();
     auto pre = testing::runSingleOp(noAct, {x, w, b, add});
     ASSERT_TRUE(pre.isOk()) << params << ": " << pre.status().message();
-    auto scale = testing::runSingleOp(noAct, {gputest::absFloat(x), gputest::absFloat(w), gputest::absFloat(b)});
+    auto scale =
+        testing::runSingleOp(noAct, {gputest::absFloat(x), gputest::absFloat(w), gputest::absFloat(b)});
     ASSERT_TRUE(scale.isOk()) << params << ": " << scale.status().message();
     const HostTensor& ref = want.value()[0];
     std::vector<HostTensor> got{HostTensor(t, ref.shape)};
     opt.tactic = cuda::kDepthwiseTactic;
     const Status st = gputest::runOnDevice(
-        {x, w, b, add}, got, [&](const cuda::KernelContext& ctx) { return cuda::runConvolution(attrs, ctx); }, opt);
+        {x, w, b, add}, got, [&](const cuda::KernelContext& ctx) { return cuda::runConvolution(attrs, ctx); },
+        opt);
     ASSERT_TRUE(st.isOk()) << params << ": " << st.message();
     double terms = 2;
     for (int64_t k : c.kernel) terms *= static_cast<double>(k);
@@ -289,8 +293,9 @@ TEST_F(CudaLibraryTest, DISABLED_DepthwiseTacticTimingOnMobileNetV2) {
         ASSERT_GE(own, 0.0) << "own kernel not offered for " << c.describe();
         ownTotal += own;
         cudnnTotal += best;
-        std::printf("%-22s %10.1f %10.1f %-40s\n", (gputest::str(c.x) + " s" + std::to_string(l.stride)).c_str(),
-                    own * 1e3, best * 1e3, bestName.c_str());
+        std::printf("%-22s %10.1f %10.1f %-40s\n",
+                    (gputest::str(c.x) + " s" + std::to_string(l.stride)).c_str(), own * 1e3, best * 1e3,
+                    bestName.c_str());
     }
     std::printf("%-22s %10.1f %10.1f\n", "total", ownTotal * 1e3, cudnnTotal * 1e3);
 }
@@ -311,10 +316,10 @@ TEST(CudaDepthwiseArguments, TacticOnANonDepthwiseConvolutionIsAnErrorNamingTheS
     ctx.inputs = inputs;
     ctx.outputs = outputs;
     ctx.tactic = cuda::kDepthwiseTactic;  // no stream, workspace or libraries: nothing may be launched
-    gputest::expectError(cuda::runConvolution(a, ctx), ErrorCode::kINVALID_ARGUMENT,
-                         {"own_depthwise_direct", "[1,4,7,5]", "[4,4,3,3]", "nbGroups 1", "not depthwise",
-                          "rebuild the plan"},
-                         "depthwise tactic on a plain convolution");
+    gputest::expectError(
+        cuda::runConvolution(a, ctx), ErrorCode::kINVALID_ARGUMENT,
+        {"own_depthwise_direct", "[1,4,7,5]", "[4,4,3,3]", "nbGroups 1", "not depthwise", "rebuild the plan"},
+        "depthwise tactic on a plain convolution");
 }
 
 }  // namespace

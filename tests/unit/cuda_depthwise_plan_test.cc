@@ -60,18 +60,22 @@ TEST(CudaDepthwisePlan, AppliesToDepthwiseConvolutionsOnly) {
     EXPECT_EQ(p.geometry.kH, 1);
     EXPECT_EQ(p.geometry.kW, 7);
 
-    EXPECT_NE(refusal({{1, 8, 9, 9}, {8, 4, 3, 3}, {1, 8, 9, 9}, 2, {}, {}, {1, 1}}, &p).find("not depthwise"),
-              std::string::npos);  // groups != C
-    EXPECT_NE(refusal({{1, 4, 9, 9}, {8, 1, 3, 3}, {1, 8, 9, 9}, 4, {}, {}, {1, 1}}, &p).find("not depthwise"),
-              std::string::npos);  // channel multiplier 2
-    EXPECT_NE(refusal({{1, 4, 5, 9, 9}, {4, 1, 3, 3, 3}, {1, 4, 5, 9, 9}, 4, {}, {}, {1, 1, 1}}, &p).find("3-D"),
-              std::string::npos);
+    EXPECT_NE(
+        refusal({{1, 8, 9, 9}, {8, 4, 3, 3}, {1, 8, 9, 9}, 2, {}, {}, {1, 1}}, &p).find("not depthwise"),
+        std::string::npos);  // groups != C
+    EXPECT_NE(
+        refusal({{1, 4, 9, 9}, {8, 1, 3, 3}, {1, 8, 9, 9}, 4, {}, {}, {1, 1}}, &p).find("not depthwise"),
+        std::string::npos);  // channel multiplier 2
+    EXPECT_NE(
+        refusal({{1, 4, 5, 9, 9}, {4, 1, 3, 3, 3}, {1, 4, 5, 9, 9}, 4, {}, {}, {1, 1, 1}}, &p).find("3-D"),
+        std::string::npos);
     EXPECT_NE(refusal({{1, 4, 9, 9}, {4, 1, 9, 9}, {1, 4, 9, 9}, 4, {}, {}, {4, 4}}, &p).find("at most 7"),
               std::string::npos);
     Conv int8 = kMobileNet3x3;
     int8.type = DataType::kINT8;
     EXPECT_NE(refusal(int8, &p).find("types"), std::string::npos);
-    EXPECT_NE(refusal(kMobileNet3x3, &p, nullptr, nullptr, DataType::kFLOAT).find("types"), std::string::npos);
+    EXPECT_NE(refusal(kMobileNet3x3, &p, nullptr, nullptr, DataType::kFLOAT).find("types"),
+              std::string::npos);
     // A dilation whose window no tile of shared memory holds.
     EXPECT_NE(refusal({{1, 4, 9, 9}, {4, 1, 7, 7}, {1, 4, 1, 1}, 4, {}, {5000, 5000}, {15000, 15000}}, &p)
                   .find("shared memory"),
@@ -92,7 +96,8 @@ TEST(CudaDepthwisePlan, BiasAndAddendMustMatch) {
     EXPECT_NE(refusal(kMobileNet3x3, &p, &shortBias).find("bias"), std::string::npos);
     const TensorRef addend{DataType::kHALF, makeDims({64, 32, 112, 112}), reinterpret_cast<void*>(0x5000)};
     EXPECT_EQ(refusal(kMobileNet3x3, &p, nullptr, &addend), "");
-    const TensorRef floatAddend{DataType::kFLOAT, makeDims({64, 32, 112, 112}), reinterpret_cast<void*>(0x5000)};
+    const TensorRef floatAddend{DataType::kFLOAT, makeDims({64, 32, 112, 112}),
+                                reinterpret_cast<void*>(0x5000)};
     EXPECT_NE(refusal(kMobileNet3x3, &p, nullptr, &floatAddend).find("addend"), std::string::npos);
 }
 
@@ -103,9 +108,9 @@ DepthwiseGeometry geometry(int32_t planes, int32_t in, int32_t out, int32_t k, i
 
 std::string describe(const DepthwiseTiling& t) {
     return "tileW " + std::to_string(t.tileW) + " rows " + std::to_string(t.threadRows) + " planes " +
-           std::to_string(t.planesPerBlock) + " in " + std::to_string(t.inTileH) + "x" + std::to_string(t.inTileW) +
-           " threads " + std::to_string(t.threads) + " shared " + std::to_string(t.sharedBytes) + " blocks " +
-           std::to_string(t.blocks);
+           std::to_string(t.planesPerBlock) + " in " + std::to_string(t.inTileH) + "x" +
+           std::to_string(t.inTileW) + " threads " + std::to_string(t.threads) + " shared " +
+           std::to_string(t.sharedBytes) + " blocks " + std::to_string(t.blocks);
 }
 
 TEST(CudaDepthwisePlan, TilesFollowTheOutputPlane) {
@@ -117,9 +122,9 @@ TEST(CudaDepthwisePlan, TilesFollowTheOutputPlane) {
         {geometry(2048, 112, 112, 3, 1), 32, 8, 1, 34, 34},  // full 32 x 32 tiles
         {geometry(6144, 112, 56, 3, 2), 32, 8, 1, 65, 65},   // stride 2: twice the input
         {geometry(9216, 28, 28, 3, 1), 32, 8, 1, 34, 34},
-        {geometry(24576, 14, 14, 3, 1), 16, 4, 4, 18, 18},   // 4 planes a block
-        {geometry(61440, 7, 7, 3, 1), 8, 2, 16, 10, 10},     // 16 planes a block
-        {geometry(3, 7, 7, 3, 1), 8, 2, 4, 10, 10},          // no more planes a block than the layer has
+        {geometry(24576, 14, 14, 3, 1), 16, 4, 4, 18, 18},  // 4 planes a block
+        {geometry(61440, 7, 7, 3, 1), 8, 2, 16, 10, 10},    // 16 planes a block
+        {geometry(3, 7, 7, 3, 1), 8, 2, 4, 10, 10},         // no more planes a block than the layer has
     };
     for (const Want& w : wants) {
         DepthwiseTiling t;
@@ -137,9 +142,10 @@ TEST(CudaDepthwisePlan, TilesFollowTheOutputPlane) {
 void expectCovers(const DepthwiseGeometry& g) {
     DepthwiseTiling t;
     const std::string what = "planes " + std::to_string(g.planes) + " in " + std::to_string(g.inH) + "x" +
-                             std::to_string(g.inW) + " out " + std::to_string(g.outH) + "x" + std::to_string(g.outW) +
-                             " k " + std::to_string(g.kH) + "x" + std::to_string(g.kW) + " s " + std::to_string(g.sH) +
-                             "," + std::to_string(g.sW) + " d " + std::to_string(g.dH) + "," + std::to_string(g.dW);
+                             std::to_string(g.inW) + " out " + std::to_string(g.outH) + "x" +
+                             std::to_string(g.outW) + " k " + std::to_string(g.kH) + "x" +
+                             std::to_string(g.kW) + " s " + std::to_string(g.sH) + "," +
+                             std::to_string(g.sW) + " d " + std::to_string(g.dH) + "," + std::to_string(g.dW);
     ASSERT_TRUE(cuda::dw::planDepthwiseTiling(g, &t)) << what;
     SCOPED_TRACE(what + ": " + describe(t));
     EXPECT_GE(t.threads, 1);
@@ -152,7 +158,8 @@ void expectCovers(const DepthwiseGeometry& g) {
     for (int32_t th = 0; th < t.threads; ++th) {
         cuda::dw::TileWalk at(t, th, t.threads);
         for (int32_t i = th; i < t.planesPerBlock * tileElems; i += t.threads, at.advance(t))
-            if (at.p != i / tileElems || at.r != (i % tileElems) / t.inTileW || at.col != i % t.inTileW) ++badWalks;
+            if (at.p != i / tileElems || at.r != (i % tileElems) / t.inTileW || at.col != i % t.inTileW)
+                ++badWalks;
     }
     EXPECT_EQ(badWalks, 0);
     std::vector<int32_t> hits(static_cast<size_t>(g.planes) * g.outH * g.outW, 0);
@@ -174,7 +181,8 @@ void expectCovers(const DepthwiseGeometry& g) {
                         const int32_t col = s.tx * g.sW + kx * g.dW;
                         if (r < 0 || r >= t.inTileH || col < 0 || col >= t.inTileW) ++badReads;
                         // The reference's tap of output (oy + j, ox).
-                        if (iy0 + r != (oy + j) * g.sH - g.preH + ky * g.dH || ix0 + col != ox * g.sW - g.preW + kx * g.dW)
+                        if (iy0 + r != (oy + j) * g.sH - g.preH + ky * g.dH ||
+                            ix0 + col != ox * g.sW - g.preW + kx * g.dW)
                             ++badTaps;
                     }
             }
@@ -197,8 +205,8 @@ TEST(CudaDepthwisePlan, EveryOutputComputedOnceFromInsideItsTile) {
     expectCovers(geometry(37, 7, 7, 3, 1));  // planes not a multiple of the block's
     expectCovers(geometry(2, 61, 61, 5, 1, 1, 2));
     expectCovers(geometry(2, 70, 35, 5, 2, 1, 2));
-    expectCovers(geometry(3, 13, 13, 7, 1, 2, 6));  // dilated
-    expectCovers(geometry(1, 17, 6, 3, 3));         // stride 3
+    expectCovers(geometry(3, 13, 13, 7, 1, 2, 6));                // dilated
+    expectCovers(geometry(1, 17, 6, 3, 3));                       // stride 3
     expectCovers({2, 2, 13, 11, 7, 11, 3, 2, 2, 1, 1, 1, 1, 0});  // rectangular, mixed stride
     expectCovers({4, 4, 1, 17, 1, 9, 1, 3, 1, 2, 1, 1, 0, 1});    // 1-D
     expectCovers({1, 1, 3, 2, 3, 2, 3, 3, 1, 1, 1, 1, 0, 0});     // output past the input's reach

@@ -24,8 +24,9 @@ bool dimFits(const Geometry& g, int d) {
 
 }  // namespace
 
-std::string planDepthwise(const ir::ConvolutionAttrs& a, const TensorRef& x, const TensorRef& w, const TensorRef& y,
-                          const TensorRef* bias, const TensorRef* addend, DepthwisePlan* out) {
+std::string planDepthwise(const ir::ConvolutionAttrs& a, const TensorRef& x, const TensorRef& w,
+                          const TensorRef& y, const TensorRef* bias, const TensorRef* addend,
+                          DepthwisePlan* out) {
     auto geometry = reference::conv_detail::kernelGeometry("Convolution", a, x, w, y, /*transposed=*/false);
     if (!geometry.isOk()) return geometry.status().message();
     const Geometry& g = geometry.value();
@@ -46,7 +47,8 @@ std::string planDepthwise(const ir::ConvolutionAttrs& a, const TensorRef& x, con
                " (needs the output's type and shape)";
     for (int d = 1; d < 3; ++d)
         if (g.kernel[d] > dw::kMaxKernel)
-            return "window " + toString(w.shape) + " (at most " + std::to_string(dw::kMaxKernel) + " per dim)";
+            return "window " + toString(w.shape) + " (at most " + std::to_string(dw::kMaxKernel) +
+                   " per dim)";
     const int64_t planes = n * c;
     if (planes >= dw::kIndexLimit || planes * g.inVolume() >= dw::kIndexLimit ||
         planes * g.outVolume() >= dw::kIndexLimit || !dimFits(g, 1) || !dimFits(g, 2))
@@ -54,9 +56,10 @@ std::string planDepthwise(const ir::ConvolutionAttrs& a, const TensorRef& x, con
                " exceed the kernel's 32-bit range";
     const auto i32 = [](int64_t v) { return static_cast<int32_t>(v); };
     DepthwisePlan p;
-    p.geometry = {i32(planes),       i32(c),           i32(g.in[1]),     i32(g.in[2]),    i32(g.out[1]),
-                  i32(g.out[2]),     i32(g.kernel[1]), i32(g.kernel[2]), i32(g.stride[1]), i32(g.stride[2]),
-                  i32(g.dilation[1]), i32(g.dilation[2]), i32(g.pre[1]),  i32(g.pre[2])};
+    p.geometry = {i32(planes),      i32(c),           i32(g.in[1]),       i32(g.in[2]),
+                  i32(g.out[1]),    i32(g.out[2]),    i32(g.kernel[1]),   i32(g.kernel[2]),
+                  i32(g.stride[1]), i32(g.stride[2]), i32(g.dilation[1]), i32(g.dilation[2]),
+                  i32(g.pre[1]),    i32(g.pre[2])};
     if (!dw::planDepthwiseTiling(p.geometry, &p.tiling))
         return "no tile of window " + toString(w.shape) + " with dilation " + toString(a.dilation) +
                " fits " + std::to_string(dw::kMaxSharedBytes) + " bytes of shared memory";
@@ -64,7 +67,8 @@ std::string planDepthwise(const ir::ConvolutionAttrs& a, const TensorRef& x, con
     return {};
 }
 
-Status runDepthwiseDirect(const ir::ConvolutionAttrs& a, const KernelContext& ctx, const DepthwisePlan& plan) {
+Status runDepthwiseDirect(const ir::ConvolutionAttrs& a, const KernelContext& ctx,
+                          const DepthwisePlan& plan) {
     const TensorRef& y = ctx.outputs[0];
     const TensorRef* bias = ctx.inputs.size() > 2 && ctx.inputs[2].data ? &ctx.inputs[2] : nullptr;
     const TensorRef* addend = ctx.inputs.size() > 3 && ctx.inputs[3].data ? &ctx.inputs[3] : nullptr;

@@ -25,8 +25,9 @@ struct DepthwisePlan {
 /// one filter per channel, windows up to kMaxKernel per dim, x, w, y (and the addend) of one type among
 /// float32, float16 and bfloat16, a float bias, every index below dw::kIndexLimit and a tile that fits
 /// shared memory.
-std::string planDepthwise(const ir::ConvolutionAttrs& a, const TensorRef& x, const TensorRef& w, const TensorRef& y,
-                          const TensorRef* bias, const TensorRef* addend, DepthwisePlan* out);
+std::string planDepthwise(const ir::ConvolutionAttrs& a, const TensorRef& x, const TensorRef& w,
+                          const TensorRef& y, const TensorRef* bias, const TensorRef* addend,
+                          DepthwisePlan* out);
 
 /// Enqueues the kernel for a plan planDepthwise made from ctx's tensors: y = act(conv + bias + addend).
 Status runDepthwiseDirect(const ir::ConvolutionAttrs& a, const KernelContext& ctx, const DepthwisePlan& plan);

@@ -26,8 +26,9 @@ constexpr int R = kRowsPerThread;
 /// Stages plane (plane0 + p)'s input tile at tile[p * inTileH * inTileW] and its filter at
 /// filters[p * kH * kW], as float; planes past the last one are skipped (no thread computes them).
 template <typename T>
-__device__ __forceinline__ void stage(const T* __restrict__ x, const T* __restrict__ w, float* tile, float* filters,
-                                      const DepthwiseGeometry& g, const DepthwiseTiling& t, TileOrigin o) {
+__device__ __forceinline__ void stage(const T* __restrict__ x, const T* __restrict__ w, float* tile,
+                                      float* filters, const DepthwiseGeometry& g, const DepthwiseTiling& t,
+                                      TileOrigin o) {
     const int32_t tileElems = t.inTileH * t.inTileW;
     const int32_t planes = min(t.planesPerBlock, g.planes - o.plane0);
     const int32_t iy0 = o.oy0 * g.sH - g.preH, ix0 = o.ox0 * g.sW - g.preW;
@@ -51,13 +52,13 @@ __device__ __forceinline__ void stage(const T* __restrict__ x, const T* __restri
 /// acc[j] = output row j of the thread (K > 0: K x K filter, stride S, no dilation; K == 0: the general
 /// window). `in` points at the thread's first tile row and column.
 template <int K, int S>
-__device__ __forceinline__ void convolve(const float* in, const float* f, const DepthwiseGeometry& g, int32_t pitch,
-                                         float (&acc)[R]) {
+__device__ __forceinline__ void convolve(const float* in, const float* f, const DepthwiseGeometry& g,
+                                         int32_t pitch, float (&acc)[R]) {
     if constexpr (K > 0) {
         float wr[K * K];
 #pragma unroll
         for (int i = 0; i < K * K; ++i) wr[i] = f[i];
-        // Tile row ir feeds output j through filter row ir - j * S: each row is loaded once.
+            // Tile row ir feeds output j through filter row ir - j * S: each row is loaded once.
 #pragma unroll
         for (int ir = 0; ir < (R - 1) * S + K; ++ir) {
             float v[K];
@@ -76,7 +77,8 @@ __device__ __forceinline__ void convolve(const float* in, const float* f, const 
         for (int j = 0; j < R; ++j)
             for (int32_t ky = 0; ky < g.kH; ++ky) {
                 const float* row = in + (j * g.sH + ky * g.dH) * pitch;
-                for (int32_t kx = 0; kx < g.kW; ++kx) acc[j] = fmaf(row[kx * g.dW], f[ky * g.kW + kx], acc[j]);
+                for (int32_t kx = 0; kx < g.kW; ++kx)
+                    acc[j] = fmaf(row[kx * g.dW], f[ky * g.kW + kx], acc[j]);
             }
     }
 }
@@ -115,8 +117,8 @@ __global__ void __launch_bounds__(kMaxThreads)
 }
 
 template <typename T, int K, int S>
-cudaError_t launch(const void* x, const void* w, void* y, const DepthwiseGeometry& g, const DepthwiseTiling& t,
-                   const DepthwiseEpilogue& e, cudaStream_t stream) {
+cudaError_t launch(const void* x, const void* w, void* y, const DepthwiseGeometry& g,
+                   const DepthwiseTiling& t, const DepthwiseEpilogue& e, cudaStream_t stream) {
     depthwiseKernel<T, K, S><<<static_cast<unsigned>(t.blocks), static_cast<unsigned>(t.threads),
                                static_cast<size_t>(t.sharedBytes), stream>>>(
         static_cast<const T*>(x), static_cast<const T*>(w), static_cast<T*>(y), g, t, e);
@@ -124,8 +126,8 @@ cudaError_t launch(const void* x, const void* w, void* y, const DepthwiseGeometr
 }
 
 template <typename T>
-cudaError_t launchTyped(const void* x, const void* w, void* y, const DepthwiseGeometry& g, const DepthwiseTiling& t,
-                        const DepthwiseEpilogue& e, cudaStream_t stream) {
+cudaError_t launchTyped(const void* x, const void* w, void* y, const DepthwiseGeometry& g,
+                        const DepthwiseTiling& t, const DepthwiseEpilogue& e, cudaStream_t stream) {
     const bool square = g.kH == g.kW && g.sH == g.sW && g.dH == 1 && g.dW == 1;
     if (square && g.kH == 3 && g.sH == 1) return launch<T, 3, 1>(x, w, y, g, t, e, stream);
     if (square && g.kH == 3 && g.sH == 2) return launch<T, 3, 2>(x, w, y, g, t, e, stream);
@@ -136,8 +138,9 @@ cudaError_t launchTyped(const void* x, const void* w, void* y, const DepthwiseGe
 
 }  // namespace
 
-cudaError_t launchDepthwise(rk::ValueType type, const void* x, const void* w, void* y, const DepthwiseGeometry& g,
-                            const DepthwiseTiling& t, const DepthwiseEpilogue& e, cudaStream_t stream) {
+cudaError_t launchDepthwise(rk::ValueType type, const void* x, const void* w, void* y,
+                            const DepthwiseGeometry& g, const DepthwiseTiling& t, const DepthwiseEpilogue& e,
+                            cudaStream_t stream) {
     if (t.blocks <= 0 || t.threads <= 0) return cudaSuccess;
     switch (type) {
         case rk::ValueType::kF32:

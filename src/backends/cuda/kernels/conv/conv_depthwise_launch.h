@@ -33,14 +33,14 @@ struct DepthwiseGeometry {
 };
 
 struct DepthwiseTiling {
-    int32_t tileW{0};           ///< output columns of a tile, one thread each
-    int32_t threadRows{0};      ///< threads down a tile; the tile has threadRows * kRowsPerThread rows
-    int32_t planesPerBlock{0};  ///< planes a block computes side by side
+    int32_t tileW{0};                ///< output columns of a tile, one thread each
+    int32_t threadRows{0};           ///< threads down a tile; the tile has threadRows * kRowsPerThread rows
+    int32_t planesPerBlock{0};       ///< planes a block computes side by side
     int32_t inTileH{0}, inTileW{0};  ///< input rows and columns a tile reads, halo included
-    int32_t threads{0};         ///< tileW * threadRows * planesPerBlock
-    int32_t sharedBytes{0};     ///< planesPerBlock * (inTileH * inTileW + kH * kW) floats
-    int32_t tilesW{0}, tilesH{0};  ///< tiles across and down one plane
-    int64_t blocks{0};          ///< tilesW * tilesH * ceil(planes / planesPerBlock)
+    int32_t threads{0};              ///< tileW * threadRows * planesPerBlock
+    int32_t sharedBytes{0};          ///< planesPerBlock * (inTileH * inTileW + kH * kW) floats
+    int32_t tilesW{0}, tilesH{0};    ///< tiles across and down one plane
+    int64_t blocks{0};               ///< tilesW * tilesH * ceil(planes / planesPerBlock)
 };
 
 /// The fused epilogue: y = act(conv + bias[c] + addend), rounded once into y's type.
@@ -71,7 +71,8 @@ inline int64_t tileInputExtent(int64_t outputs, int64_t stride, int64_t kernel, 
 inline bool planDepthwiseTiling(const DepthwiseGeometry& g, DepthwiseTiling* out) {
     if (g.planes <= 0 || g.outH <= 0 || g.outW <= 0 || g.kH <= 0 || g.kW <= 0) return false;
     int64_t tileW = std::clamp<int64_t>(nextPow2(g.outW), 4, 32);
-    int64_t rows = std::min<int64_t>(kMaxThreads / tileW, nextPow2((g.outH + kRowsPerThread - 1) / kRowsPerThread));
+    int64_t rows =
+        std::min<int64_t>(kMaxThreads / tileW, nextPow2((g.outH + kRowsPerThread - 1) / kRowsPerThread));
     int64_t planes = std::min<int64_t>(kMaxThreads / (tileW * rows), nextPow2(g.planes));
     const int64_t kVol = int64_t{g.kH} * g.kW;
     const auto inH = [&] { return tileInputExtent(rows * kRowsPerThread, g.sH, g.kH, g.dH); };
@@ -139,7 +140,10 @@ struct TileWalk {
     int32_t stepR, stepC;  ///< stride = stepR * inTileW + stepC
 
     KILN_HD TileWalk(const DepthwiseTiling& t, int32_t first, int32_t stride)
-        : p(0), r(first / t.inTileW), col(first - (first / t.inTileW) * t.inTileW), stepR(stride / t.inTileW),
+        : p(0),
+          r(first / t.inTileW),
+          col(first - (first / t.inTileW) * t.inTileW),
+          stepR(stride / t.inTileW),
           stepC(stride - (stride / t.inTileW) * t.inTileW) {
         normalize(t);
     }
@@ -164,7 +168,8 @@ private:
 
 /// Enqueues y = act(depthwise(x, w) + bias + addend) for x, w, y of `type` (kF32, kF16 or kBF16) with
 /// the plan `t` (planDepthwiseTiling of `g`); cudaErrorInvalidValue for another type.
-cudaError_t launchDepthwise(rk::ValueType type, const void* x, const void* w, void* y, const DepthwiseGeometry& g,
-                            const DepthwiseTiling& t, const DepthwiseEpilogue& e, cudaStream_t stream);
+cudaError_t launchDepthwise(rk::ValueType type, const void* x, const void* w, void* y,
+                            const DepthwiseGeometry& g, const DepthwiseTiling& t, const DepthwiseEpilogue& e,
+                            cudaStream_t stream);
 
 }  // namespace kiln::cuda::dw
