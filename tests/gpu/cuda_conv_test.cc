@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/cuda/kernels/conv/conv_depthwise.h"
 #include "cuda_conv_cases.h"
 #include "cuda_kernel_test_util.h"
 #include "support/single_op.h"
@@ -76,8 +77,9 @@ TEST_F(CudaLibraryTest, ConvolutionMatchesReference) {
         for (const ConvCase& c : convCases()) checkConv(c, /*deconv=*/false, t, seed += 3);
 }
 
-// The autotuner's candidates: every cuDNN algorithm listTactics offers for a case runs it within the same
-// tolerance (FFT and Winograd included), and the query itself launches nothing.
+// The autotuner's candidates: every cuDNN algorithm (and, for the depthwise case, the own depthwise kernel)
+// listTactics offers for a case runs it within the same tolerance (FFT and Winograd included), and the
+// query itself launches nothing.
 TEST_F(CudaLibraryTest, ConvolutionEveryTacticMatchesReference) {
     uint64_t seed = 700;
     int32_t tactics = 0;
@@ -105,7 +107,8 @@ TEST_F(CudaLibraryTest, ConvolutionEveryTacticMatchesReference) {
                 EXPECT_FALSE(listed.empty()) << c.describe(false, t);
             }
             for (const cuda::TacticCandidate& cand : listed) {
-                EXPECT_EQ(cand.name.rfind("cudnn_fwd_", 0), 0u) << cand.name;
+                EXPECT_TRUE(cand.name.rfind("cudnn_fwd_", 0) == 0 || cand.name == cuda::kDepthwiseTacticName)
+                    << cand.name;
                 EXPECT_LE(cand.workspaceBytes, gputest::kWorkspaceBytes) << cand.name;
                 LaunchOptions opt;
                 opt.tactic = cand.id;

@@ -11,12 +11,16 @@
 // heuristic ranking (cudnnGetConvolutionForwardAlgorithm_v7), the first that fits the workspace left
 // after staging and that cuDNN accepts for these descriptors. The autotuner's query (ctx.candidates)
 // lists every ranked algorithm that fits. Descriptors are host-only and made per launch.
+//
+// Depthwise layers have a second tactic, the own kernel of conv_depthwise.h (kDepthwiseTactic): listed
+// for the autotuner when it applies and run when the plan chose it; it fuses the whole epilogue.
 #include <algorithm>
 #include <vector>
 
 #include "backends/cuda/cuda_status.h"
 #include "backends/cuda/kernels/conv/conv_cudnn_common.h"
 #include "backends/cuda/kernels/conv/conv_cudnn_fused.h"
+#include "backends/cuda/kernels/conv/conv_depthwise.h"
 #include "backends/cuda/kernels/pointwise/epilogue_tail.h"
 
 namespace kiln::cuda {
@@ -56,6 +60,18 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
             cudaMemsetAsync(y.data, 0, static_cast<size_t>(y.numel() * es), ctx.stream));
         KILN_RETURN_IF_ERROR(conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream));
         return epilogueTail();
+    }
+    // Planned only when asked for: the refusal text would be host time on every other launch.
+    DepthwisePlan depthwise;
+    const bool wantDepthwise = ctx.candidates || ctx.tactic == kDepthwiseTactic;
+    const std::string notDepthwise = wantDepthwise ? planDepthwise(a, x, w, y, bias, addend, &depthwise) : "";
+    if (ctx.tactic == kDepthwiseTactic && !ctx.candidates) {
+        if (!notDepthwise.empty())
+            return invalidArgument(std::string(op) + ": tactic " + kDepthwiseTacticName + " cannot run input " +
+                                   toString(x.shape) + " with kernel " + toString(w.shape) + " and nbGroups " +
+                                   std::to_string(groups) + ": " + notDepthwise +
+                                   "; rebuild the plan (the autotuner offers it only where it applies)");
+        return runDepthwiseDirect(a, ctx, depthwise);
     }
     if (!ctx.libraries)
         return invalidState(std::string(op) + " on CUDA needs the context's cuDNN handle, got none (input " +
@@ -144,6 +160,7 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
             ctx.candidates->push_back({static_cast<int64_t>(algo), std::string("cudnn_fwd_") + conv_cudnn::forwardAlgoName(algo),
                                        staging + static_cast<int64_t>((need + 255) / 256 * 256)});
         }
+        if (notDepthwise.empty()) ctx.candidates->push_back({kDepthwiseTactic, kDepthwiseTacticName, 0});
         return Status::ok();
     }
     if (fused) {
