@@ -103,19 +103,19 @@ TEST(CudaPointwisePlan, RowsKernelAddressesEveryBroadcastKind) {
             EXPECT_EQ(p.outerRank, c.outerRank) << what;
             EXPECT_EQ(p.walked, c.walked) << what;
             EXPECT_EQ(p.registers, maxRegister < 8 ? 8 : 16) << what;
-            EXPECT_EQ(p.elems, maxRegister < 8 ? 8 : 4) << what;
+            EXPECT_EQ(p.elems, 4) << what;
             expectRowsAddressing(c.ins, p, what);
         }
 }
 
 TEST(CudaPointwisePlan, NarrowRowsTakeTheIndexedKernel) {
-    // Rows of 5 or 20 elements would leave most of each 8-element thread idle; whole chunks (24 = 3 x 8) and
+    // Rows of 5 or 10 elements would leave much of each 4-element thread idle; whole chunks (24 = 6 x 4) and
     // a single row of any length stay on the rows kernel.
     const struct {
         Dims a, b;
         bool rows;
     } cases[] = {
-        {makeDims({50, 5}), makeDims({5}), false},     {makeDims({7, 20}), makeDims({7, 1}), false},
+        {makeDims({50, 5}), makeDims({5}), false},     {makeDims({7, 10}), makeDims({7, 1}), false},
         {makeDims({7, 24}), makeDims({7, 1}), true},   {makeDims({7, 33}), makeDims({33}), true},
         {makeDims({1001}), makeDims({1}), true},       {makeDims({3, 4, 5}), makeDims({4, 1}), false},
     };

@@ -215,6 +215,10 @@ Status matmulBiasAct(const ir::MatrixMultiplyAttrs& attrs, const TensorRef& a, c
     Preference pref;
     KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulPreferenceCreate(pref.out()));
     KILN_RETURN_IF_ERROR(setPref(pref.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, wsSize));
+    // Split-K partial sums must add up in float32: the INPLACE and OUTPUT_TYPE reduction schemes round them
+    // to the output type (measured on an H100: a float16 candidate 2-4 ulp off the float32-accumulated sum).
+    KILN_RETURN_IF_ERROR(setPref(pref.get(), CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK,
+                                 static_cast<uint32_t>(CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE)));
     // Batch offsets, broadcast loops and sub-tensor views need not keep 256-byte alignment: tell the
     // heuristic the alignment every call actually has, so it never picks a vectorized kernel that would
     // read misaligned. Each call starts at the base plus a combination of the batch strides.
