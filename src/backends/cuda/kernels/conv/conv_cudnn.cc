@@ -141,6 +141,15 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
                                                    static_cast<int>(perf.size()), &found, perf.data()));
     }
     perf.resize(static_cast<size_t>(std::clamp(found, 0, static_cast<int>(perf.size()))));
+    // float32 keeps float32 accuracy: the transform algorithms (FFT, Winograd) spread rounding over a tile
+    // and, measured on an H100, put 5x5 float32 outputs ~1e-3 (relative) off, TF32-sized. They stay
+    // candidates for float16/bfloat16, whose own rounding dominates.
+    if (y.type == DataType::kFLOAT)
+        perf.erase(std::remove_if(perf.begin(), perf.end(), [](const cudnnConvolutionFwdAlgoPerf_t& p) {
+                       return p.algo == CUDNN_CONVOLUTION_FWD_ALGO_FFT || p.algo == CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING ||
+                              p.algo == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD ||
+                              p.algo == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED;
+                   }), perf.end());
     // The fused call (bias + addend + ReLU in cuDNN) runs only some algorithms without an activation; the
     // unfused fallback keeps the whole list.
     std::vector<cudnnConvolutionFwdAlgoPerf_t> fusedPerf = perf;
