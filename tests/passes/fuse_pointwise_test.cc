@@ -77,13 +77,20 @@ Values randomInputs(const Graph& g) {
     return in;
 }
 
+/// The fuse-pointwise pass works on GPU plans only.
+PassContext gpuTarget() {
+    PassContext c;
+    c.cudaTarget = true;
+    return c;
+}
+
 /// Infers, runs before, runs the pass alone, runs after; compares within `ulps` of the output type or `atol`
 /// (0, 0: bit-identical). Returns whether the pass changed the graph.
 bool fuseAndCompare(Graph& g, int64_t ulps, const char* what, double atol = 0.0) {
     EXPECT_TRUE(g.inferShapes().isOk()) << what;
     const Values in = randomInputs(g);
     const Values before = runReference(g, in);
-    StatusOr<bool> changed = runPass("fuse-pointwise", g, PassContext{});
+    StatusOr<bool> changed = runPass("fuse-pointwise", g, gpuTarget());
     EXPECT_TRUE(changed.isOk()) << what << ": " << changed.status().message();
     EXPECT_TRUE(g.validate().isOk()) << what;
     const Values after = runReference(g, in);
@@ -260,9 +267,16 @@ TEST(FusePointwise, RunsInThePipeline) {
     const TensorId x = g.addInput("x", DataType::kFLOAT, makeDims({5}));
     g.markOutput(op(g, "neg", un(UnaryOperation::kNEG), {op(g, "abs", un(UnaryOperation::kABS), {x})}));
     ASSERT_TRUE(g.inferShapes().isOk());
-    ASSERT_TRUE(runPipeline(g, PassContext{}).isOk());
+    ASSERT_TRUE(runPipeline(g, gpuTarget()).isOk());
     EXPECT_EQ(count(g, ir::OpKind::kPointwise), 1);
-    PassContext off;
+    // CPU plans keep the unfused ops (the reference interpreter is slower than the separate kernels).
+    Graph c;
+    const TensorId cx = c.addInput("x", DataType::kFLOAT, makeDims({5}));
+    c.markOutput(op(c, "neg", un(UnaryOperation::kNEG), {op(c, "abs", un(UnaryOperation::kABS), {cx})}));
+    ASSERT_TRUE(c.inferShapes().isOk());
+    ASSERT_TRUE(runPipeline(c, PassContext{}).isOk());
+    EXPECT_EQ(count(c, ir::OpKind::kPointwise), 0);
+    PassContext off = gpuTarget();
     off.disabled = {"fuse-pointwise"};
     Graph h;
     const TensorId hx = h.addInput("x", DataType::kFLOAT, makeDims({5}));
