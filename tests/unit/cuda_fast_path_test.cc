@@ -15,6 +15,7 @@
 
 #include "backends/cuda/kernels/movement/copy_plan.h"
 #include "backends/cuda/kernels/pointwise/pointwise_plan.h"
+#include "support/index_replay.h"
 #include "support/single_op.h"
 
 namespace kiln {
@@ -22,22 +23,9 @@ namespace {
 
 using cuda::OperandAccess;
 
-HostTensor iota(const Dims& s) {
-    HostTensor h(DataType::kINT64, s);
-    auto* v = reinterpret_cast<int64_t*>(h.bytes.data());
-    std::iota(v, v + h.numel(), int64_t{0});
-    return h;
-}
-
-int64_t valueAt(const HostTensor& h, int64_t i) {
-    return reinterpret_cast<const int64_t*>(h.bytes.data())[i];
-}
-
-HostTensor runRef(const ir::Attrs& attrs, const std::vector<HostTensor>& inputs) {
-    auto r = testing::runSingleOp(attrs, inputs);
-    EXPECT_TRUE(r.isOk()) << r.status().message();
-    return r.isOk() ? (*r)[0] : HostTensor();
-}
+using testing::iota;
+using testing::runRef;
+using testing::valueAt;
 
 // ---- pointwise -----------------------------------------------------------------------------------------
 

@@ -16,27 +16,15 @@
 #include "backends/cuda/kernels/movement/gather_offsets.cuh"
 #include "backends/cuda/kernels/movement/sample_offsets.cuh"
 #include "backends/reference/movement_common.h"
+#include "support/index_replay.h"
 #include "support/single_op.h"
 
 namespace kiln {
 namespace {
 
-HostTensor iota(const Dims& s) {
-    HostTensor h(DataType::kINT64, s);
-    auto* v = reinterpret_cast<int64_t*>(h.bytes.data());
-    std::iota(v, v + h.numel(), int64_t{0});
-    return h;
-}
-
-int64_t valueAt(const HostTensor& h, int64_t i) {
-    return reinterpret_cast<const int64_t*>(h.bytes.data())[i];
-}
-
-HostTensor runRef(const ir::Attrs& attrs, const std::vector<HostTensor>& inputs) {
-    auto r = testing::runSingleOp(attrs, inputs);
-    EXPECT_TRUE(r.isOk()) << r.status().message();
-    return r.isOk() ? (*r)[0] : HostTensor();
-}
+using testing::iota;
+using testing::runRef;
+using testing::valueAt;
 
 TEST(CudaIndexMath, DivModTakesBothPaths) {
     const int64_t values[] = {0,
