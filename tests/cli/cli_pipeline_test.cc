@@ -2,6 +2,8 @@
 // written here, and check the .npy outputs (shape, softmax rows, determinism, batch consistency).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -157,6 +159,27 @@ TEST_F(KilnPipeline, RunPrintsSummaryAndTiming) {
                                  "median", "inferences/s"})
         EXPECT_NE(r.output.find(expected), std::string::npos) << "missing '" << expected << "' in:\n"
                                                               << r.output;
+}
+
+TEST_F(KilnPipeline, ProfilePrintsTimeByOpKindAndTheSlowestLayers) {
+    const CommandResult r = runKiln("run " + shellQuote(plan) + " --profile 2");
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    const size_t at = r.output.find("profile: ");
+    ASSERT_NE(at, std::string::npos) << r.output;
+    const int layers = std::atoi(r.output.c_str() + at + 9);
+    EXPECT_GT(layers, 0) << r.output;
+    // The op-kind rows account for every profiled layer once.
+    int counted = 0;
+    for (const char* op : {"Convolution", "MatrixMultiply", "Activation", "Pooling", "ElementWise", "SoftMax",
+                           "Shuffle", "Scale", "Pointwise"}) {
+        const size_t row = r.output.find("\n  " + std::string(op) + " ", at);
+        if (row == std::string::npos) continue;
+        counted += std::atoi(r.output.c_str() + r.output.find_first_not_of(' ', row + 3 + std::string(op).size()));
+    }
+    EXPECT_EQ(counted, layers) << r.output;
+    EXPECT_NE(r.output.find("Convolution"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("slowest layers:"), std::string::npos) << r.output;
+    EXPECT_NE(runKiln("run " + shellQuote(plan) + " --profile 0").exitCode, 0);
 }
 
 TEST_F(KilnPipeline, DynamicBatchNeedsAShapeAndMatchesTheStaticPlan) {

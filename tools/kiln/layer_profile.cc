@@ -41,9 +41,13 @@ LayerProfile::LayerProfile(const ICudaEngine& engine) {
         const char* info = inspector->getLayerInformation(i);
         if (!info) continue;
         const std::string json(info);
-        Layer& l = mLayers[jsonString(json, "name")];
-        l.op = jsonString(json, "op");
-        l.output = firstOutput(json);
+        const std::string op = jsonString(json, "op");
+        auto [it, added] = mLayers.try_emplace(jsonString(json, "name"));
+        // Names need not be unique (an importer's Constant may share its consumer's name). Constants never
+        // run, so a name shared with one reports the other layer's times.
+        if (!added && op == "Constant") continue;
+        it->second.op = op;
+        it->second.output = firstOutput(json);
     }
 }
 
