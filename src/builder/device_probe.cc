@@ -110,7 +110,6 @@ StatusOr<ProbeResult> probeOnDevice(const plan::Plan& plan, int32_t device, uint
         result.workspaceBytes = tuned.workspaceBytes;
         result.tunedNodes = tuned.tunedNodes;
         result.timedCandidates = tuned.timedCandidates;
-        result.ran = true;
         return Status::ok();
     }();
     cudaSetDevice(previous);

@@ -23,11 +23,14 @@ constexpr int64_t kWorkspaceBytes = int64_t(64) << 20;
 /// Delay ahead of a profiled run: long enough for the host to enqueue a large plan's launches.
 constexpr int32_t kProfileDelayUs = 50000;
 
-/// What KernelContext::tactic gets for a node: the tuned id, or -1 for a node the builder did not tune.
-int64_t kernelTactic(const std::vector<plan::NodeTactic>& tactics, ir::NodeId i) {
-    if (static_cast<size_t>(i) >= tactics.size()) return -1;
-    const plan::NodeTactic& t = tactics[static_cast<size_t>(i)];
-    return t.name == "cuda" || t.name == "reference" ? -1 : t.id;
+/// What KernelContext::tactic gets per node: the tuned id, or -1 for a node the builder did not tune.
+std::vector<int64_t> kernelTactics(const plan::Plan& plan) {
+    std::vector<int64_t> ids(plan.graph.nodes().size(), -1);
+    for (size_t i = 0; i < ids.size() && i < plan.tactics.size(); ++i) {
+        const plan::NodeTactic& t = plan.tactics[i];
+        if (t.name != "cuda" && t.name != "reference") ids[i] = t.id;
+    }
+    return ids;
 }
 int64_t alignUp(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 
@@ -188,8 +191,7 @@ Status DeviceRunner::mirrorHostValues(const plan::Plan& plan, const ResolvedShap
 
 void* DeviceRunner::deviceAddress(const DeviceWeights& weights, const ResolvedShapes& r, const IoAddresses& io,
                                   void* arena, ir::TensorId t) const {
-    // A view reads its root's bytes from an offset (roots are never views themselves).
-    auto storageAddress = [&](ir::TensorId u) -> void* {
+    return resolvedAddress(r, t, [&](ir::TensorId u) -> void* {
         const auto i = static_cast<size_t>(u);
         switch (r.storage[i]) {
             case Storage::kIO: return io.byTensor[i];
@@ -200,11 +202,7 @@ void* DeviceRunner::deviceAddress(const DeviceWeights& weights, const ResolvedSh
             case Storage::kVIEW: return nullptr;
         }
         return nullptr;
-    };
-    const auto i = static_cast<size_t>(t);
-    if (r.storage[i] != Storage::kVIEW) return storageAddress(t);
-    auto* root = static_cast<uint8_t*>(storageAddress(r.viewOf[i]));
-    return root ? root + r.viewOffset[i] : nullptr;
+    });
 }
 
 void DeviceRunner::bindNode(const plan::Plan& plan, const DeviceWeights& weights, const ResolvedShapes& r,
@@ -225,23 +223,12 @@ void DeviceRunner::bindNode(const plan::Plan& plan, const DeviceWeights& weights
         return r.storage[i] == Storage::kIO ? io.byTensor[i] : const_cast<void*>(r.tensors[i].values);
     };
     const ir::Node& n = g.node(i);
-    ins.clear();
-    outs.clear();
-    for (size_t k = 0; k < n.inputs.size(); ++k) {
-        ir::TensorId t = n.inputs[k];
-        if (t == ir::kNoTensor) {
-            TensorRef absent;
-            absent.shape.nbDims = -1;
-            ins.push_back(absent);
-            continue;
-        }
-        const auto& d = r.tensors[static_cast<size_t>(t)];
-        ins.push_back({d.type, d.shape, ir::isShapeInputSlot(n.kind(), k) ? hostAddress(t) : deviceAddress(t)});
-    }
-    for (ir::TensorId t : n.outputs) {
-        const auto& d = r.tensors[static_cast<size_t>(t)];
-        outs.push_back({d.type, d.shape, deviceAddress(t)});
-    }
+    bindNodeTensors(
+        n, r,
+        [&](size_t slot, ir::TensorId t) {
+            return ir::isShapeInputSlot(n.kind(), slot) ? hostAddress(t) : deviceAddress(t);
+        },
+        deviceAddress, ins, outs);
 }
 
 Status DeviceRunner::enqueue(const plan::Plan& plan, const DeviceWeights& weights, const ResolvedShapes& r,
@@ -254,6 +241,8 @@ Status DeviceRunner::enqueue(const plan::Plan& plan, const DeviceWeights& weight
         KILN_RETURN_IF_ERROR(mirrorHostValues(plan, r, stream));
         mMirrored = resolution;
     }
+    // Once per runner (a runner serves one engine's plan): not string compares per node per run.
+    if (mKernelTactics.size() != g.nodes().size()) mKernelTactics = kernelTactics(plan);
     auto deviceAddress = [&](ir::TensorId t) { return this->deviceAddress(weights, r, io, arena, t); };
     std::vector<cudaEvent_t> events;
     auto destroyEvents = [&] {
@@ -278,7 +267,7 @@ Status DeviceRunner::enqueue(const plan::Plan& plan, const DeviceWeights& weight
             timed.push_back(i);
         }
         cuda::KernelContext kctx{ins, outs, stream, mWorkspace, mWorkspaceBytes, libraries};
-        kctx.tactic = kernelTactic(plan.tactics, i);
+        kctx.tactic = mKernelTactics[static_cast<size_t>(i)];
         st = cuda::runNode(n.attrs, kctx).withContext(g.describeNode(i));
         if (unsupportedNodes && st.code() == ErrorCode::kUNSUPPORTED_STATE) {
             unsupportedNodes->push_back(st.message());

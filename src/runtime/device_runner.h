@@ -116,6 +116,7 @@ private:
     std::shared_ptr<void> mLibraries;  ///< cuda::LibraryHandles, type-erased to keep CUDA headers out
     void* mWorkspace{nullptr};
     int64_t mWorkspaceBytes{0};
+    std::vector<int64_t> mKernelTactics;  ///< per node: KernelContext::tactic (the plan's tuned ids, else -1)
 };
 
 }  // namespace kiln::runtime

@@ -317,31 +317,12 @@ Status ContextImpl::execute(cudaStream_t stream) {
         }
         return nullptr;
     };
-    auto addressOf = [&](ir::TensorId t) -> void* {
-        if (r.storage[static_cast<size_t>(t)] != Storage::kVIEW) return storageOf(t);
-        auto* root = static_cast<uint8_t*>(storageOf(r.viewOf[static_cast<size_t>(t)]));
-        return root ? root + r.viewOffset[static_cast<size_t>(t)] : nullptr;
-    };
+    auto addressOf = [&](ir::TensorId t) { return resolvedAddress(r, t, storageOf); };
     std::vector<TensorRef> ins, outs;
     for (ir::NodeId i = 0; i < static_cast<ir::NodeId>(g.nodes().size()); ++i) {
         if (r.nodeDone[static_cast<size_t>(i)]) continue;
         const ir::Node& n = g.node(i);
-        ins.clear();
-        outs.clear();
-        for (ir::TensorId t : n.inputs) {
-            if (t == ir::kNoTensor) {
-                TensorRef absent;
-                absent.shape.nbDims = -1;
-                ins.push_back(absent);
-                continue;
-            }
-            const auto& d = r.tensors[static_cast<size_t>(t)];
-            ins.push_back({d.type, d.shape, addressOf(t)});
-        }
-        for (ir::TensorId t : n.outputs) {
-            const auto& d = r.tensors[static_cast<size_t>(t)];
-            outs.push_back({d.type, d.shape, addressOf(t)});
-        }
+        bindNodeTensors(n, r, [&](size_t, ir::TensorId t) { return addressOf(t); }, addressOf, ins, outs);
         reference::KernelContext kctx{ins, outs, &mPool};
         auto start = std::chrono::steady_clock::now();
         KILN_RETURN_IF_ERROR(reference::runNode(n.attrs, kctx).withContext(g.describeNode(i)));

@@ -40,6 +40,41 @@ struct ResolvedShapes {
     int64_t arenaSize{0};
 };
 
+/// Where tensor `t` lives in one run: `storageAddress(u)` answers for tensors that own storage (I/O, arena,
+/// host values, weights; null when absent); a view is its root's address plus its byte offset (roots are
+/// never views themselves). Shared by the CPU and GPU launch loops, which differ only in the storage map.
+template <class StorageAddress>
+void* resolvedAddress(const ResolvedShapes& r, ir::TensorId t, StorageAddress&& storageAddress) {
+    const auto i = static_cast<size_t>(t);
+    if (r.storage[i] != Storage::kVIEW) return storageAddress(t);
+    auto* root = static_cast<uint8_t*>(storageAddress(r.viewOf[i]));
+    return root ? root + r.viewOffset[i] : nullptr;
+}
+
+/// The TensorRefs of node `n`'s inputs and outputs in one run: absent inputs get nbDims -1 and no data;
+/// `inputAddress(slot, t)` and `outputAddress(t)` give the addresses.
+template <class InputAddress, class OutputAddress>
+void bindNodeTensors(const ir::Node& n, const ResolvedShapes& r, InputAddress&& inputAddress,
+                     OutputAddress&& outputAddress, std::vector<TensorRef>& ins, std::vector<TensorRef>& outs) {
+    ins.clear();
+    outs.clear();
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+        const ir::TensorId t = n.inputs[k];
+        if (t == ir::kNoTensor) {
+            TensorRef absent;
+            absent.shape.nbDims = -1;
+            ins.push_back(absent);
+            continue;
+        }
+        const auto& d = r.tensors[static_cast<size_t>(t)];
+        ins.push_back({d.type, d.shape, inputAddress(k, t)});
+    }
+    for (ir::TensorId t : n.outputs) {
+        const auto& d = r.tensors[static_cast<size_t>(t)];
+        outs.push_back({d.type, d.shape, outputAddress(t)});
+    }
+}
+
 /// Options of resolveShapes; the defaults are what contexts use.
 struct ResolveOptions {
     /// Alias the outputs of nodes that only re-read their input (see view_analysis.h). Off only to

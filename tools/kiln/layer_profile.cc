@@ -64,7 +64,6 @@ void LayerProfile::reportLayerTime(const char* layerName, float ms) noexcept {
 
 void LayerProfile::print(int32_t top) const {
     struct Row {
-        std::string key;
         double ms{0.0};
         int32_t count{0};
     };
@@ -75,21 +74,18 @@ void LayerProfile::print(int32_t top) const {
         const Layer& l = mLayers.at(name);
         const double ms = l.totalMs / l.calls;
         Row& r = byOp[l.op.empty() ? "?" : l.op];
-        r.key = l.op.empty() ? "?" : l.op;
         r.ms += ms;
         ++r.count;
         layers.emplace_back(ms, name);
         total += ms;
     }
-    std::vector<Row> ops;
-    for (auto& [k, r] : byOp) ops.push_back(r);
-    std::sort(ops.begin(), ops.end(), [](const Row& a, const Row& b) { return a.ms > b.ms; });
+    std::vector<std::pair<std::string, Row>> ops(byOp.begin(), byOp.end());
+    std::sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
     std::printf("profile: %zu layers, %.3f ms summed per run (layers timed one by one; no CUDA graph)\n",
                 layers.size(), total);
     std::printf("  %-22s %7s %10s %7s\n", "op", "layers", "ms", "share");
-    for (const Row& r : ops)
-        std::printf("  %-22s %7d %10.3f %6.1f%%\n", r.key.c_str(), r.count, r.ms,
-                    total > 0 ? 100.0 * r.ms / total : 0.0);
+    for (const auto& [op, r] : ops)
+        std::printf("  %-22s %7d %10.3f %6.1f%%\n", op.c_str(), r.count, r.ms, total > 0 ? 100.0 * r.ms / total : 0.0);
     std::sort(layers.begin(), layers.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     std::printf("  slowest layers:\n");
     for (size_t i = 0; i < layers.size() && static_cast<int32_t>(i) < top; ++i) {

@@ -1,6 +1,6 @@
-// enqueueDelay (kernel_context.h): a one-thread kernel spinning on the SM clock. The autotuner puts it in
-// front of the launches it times, so the host has queued them all before the GPU reaches them and CUDA
-// events measure device time, not host launch overhead.
+// enqueueDelay (kernel_context.h): a one-thread kernel spinning on the SM clock. A profiled run puts it in
+// front of its launches, so the host has queued them all before the GPU reaches them and CUDA events
+// measure device time, not host launch overhead.
 #include "backends/cuda/cuda_status.h"
 #include "backends/cuda/kernel_context.h"
 

@@ -60,7 +60,7 @@ Status runNode(const ir::Attrs& attrs, const KernelContext& ctx);
 StatusOr<std::vector<TacticCandidate>> listTactics(const ir::Attrs& attrs, const KernelContext& ctx);
 
 /// Enqueues a kernel that keeps the GPU busy for about `microseconds`, so that launches enqueued behind it
-/// are timed back to back on the device, not at the host's pace (the autotuner's timing).
+/// are timed back to back on the device, not at the host's pace (profiled runs' per-layer times).
 Status enqueueDelay(cudaStream_t stream, int32_t microseconds);
 
 }  // namespace kiln::cuda

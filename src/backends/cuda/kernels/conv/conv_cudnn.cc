@@ -152,8 +152,11 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
                    }), perf.end());
     // The fused call (bias + addend + ReLU in cuDNN) runs only some algorithms without an activation; the
     // unfused fallback keeps the whole list.
-    std::vector<cudnnConvolutionFwdAlgoPerf_t> fusedPerf = perf;
-    if (fused && !a.epilogue.hasActivation) conv_cudnn::keepIdentityCapableAlgos(fusedPerf);
+    std::vector<cudnnConvolutionFwdAlgoPerf_t> fusedPerf;
+    if (fused) {
+        fusedPerf = perf;
+        if (!a.epilogue.hasActivation) conv_cudnn::keepIdentityCapableAlgos(fusedPerf);
+    }
     if (ctx.candidates && fused) perf = fusedPerf;
     found = static_cast<int>(perf.size());
     if (ctx.candidates) {
