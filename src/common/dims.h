@@ -69,6 +69,25 @@ inline std::string toString(const Dims& d) {
 }
 
 /// Row-major strides in elements.
+/// [N, spatial..., C] (channels-last) -> [N, C, spatial...]: the last dim moves to position 1. Shapes of
+/// rank < 3 come back unchanged.
+inline Dims channelsFirstDims(const Dims& d) {
+    if (d.nbDims < 3) return d;
+    Dims out = d;
+    out.d[1] = d.d[d.nbDims - 1];
+    for (int i = 2; i < d.nbDims; ++i) out.d[i] = d.d[i - 1];
+    return out;
+}
+
+/// [N, C, spatial...] -> [N, spatial..., C] (channels-last): the inverse of channelsFirstDims.
+inline Dims channelsLastDims(const Dims& d) {
+    if (d.nbDims < 3) return d;
+    Dims out = d;
+    for (int i = 1; i + 1 < d.nbDims; ++i) out.d[i] = d.d[i + 1];
+    out.d[d.nbDims - 1] = d.d[1];
+    return out;
+}
+
 inline std::vector<int64_t> stridesOf(const Dims& d) {
     std::vector<int64_t> s(static_cast<size_t>(d.nbDims > 0 ? d.nbDims : 0), 1);
     for (int i = d.nbDims - 2; i >= 0; --i) s[i] = s[i + 1] * d.d[i + 1];

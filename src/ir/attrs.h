@@ -57,9 +57,14 @@ struct ConvGeometryAttrs {
 /// y = act(conv(x, kernel) + bias + addend) with the optional parts per `epilogue` and the inputs.
 struct ConvolutionAttrs : ConvGeometryAttrs {
     EpilogueAttrs epilogue{};
+    /// Kiln: x, y and the addend are [N, spatial..., C] and the kernel [K, k..., C/groups] (NHWC, KRSC):
+    /// the layout tensor cores want. Set by the channels-last pass for GPU plans; ONNX and the network
+    /// API always make channels-first convolutions.
+    bool channelsLast{false};
     template <class V> void visit(V& v) {
         ConvGeometryAttrs::visit(v);
         epilogue.visit(v);
+        v("channels_last", channelsLast);
     }
 };
 

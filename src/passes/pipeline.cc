@@ -34,6 +34,11 @@ const std::vector<const char*>& order() {
         "fuse-matmul-epilogue",
         // Independent of the matmul pass; conv -> residual add -> ReLU (ResNet) becomes one Convolution.
         "fuse-conv-epilogue",
+        // After the conv epilogue is fused, so a residual addend gets its layout conversion with the
+        // convolution; tensor-core convolutions want NHWC (float16/bfloat16 GPU plans only).
+        "channels-last",
+        // Right after channels-last: the conversions it put between consecutive convolutions cancel.
+        "cancel-transposes",
         // Last: the pattern passes (GELU, matmul/conv epilogues) first take the pointwise ops they fold into
         // one library call or activation; what they leave becomes one interpreted kernel per chain.
         "fuse-pointwise",

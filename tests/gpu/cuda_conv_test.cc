@@ -38,8 +38,12 @@ const DataType kFloatTypes[] = {DataType::kFLOAT, DataType::kHALF, DataType::kBF
 ///   never allowed here, would exceed this ~10x);
 /// - float16/bfloat16: cuDNN rounds the convolution to the type and the bias add rounds again, one
 ///   rounding each: eps * (s + |ref|); plus the subnormal spacing near zero.
-void checkConv(const ConvCase& c, bool deconv, DataType t, uint64_t seed, LaunchOptions opt = {}) {
-    const std::string params = c.describe(deconv, t) + " workspace " + std::to_string(opt.workspaceBytes);
+/// With channelsLast (2-D Convolution only) the device runs the channels-last form on NHWC copies of the
+/// same data and its result is compared with the channels-first reference's, permuted.
+void checkConv(const ConvCase& c, bool deconv, DataType t, uint64_t seed, LaunchOptions opt = {},
+               bool channelsLast = false) {
+    const std::string params = c.describe(deconv, t) + " workspace " + std::to_string(opt.workspaceBytes) +
+                               (channelsLast ? " channels-last" : "");
     const ir::Attrs attrs = c.attrs(deconv);
     const HostTensor x = HostTensor::random(t, dimsOf(c.x), seed);
     const HostTensor w = HostTensor::random(t, dimsOf(c.weightShape(deconv)), seed + 1);
@@ -49,14 +53,18 @@ void checkConv(const ConvCase& c, bool deconv, DataType t, uint64_t seed, Launch
     auto scale =
         testing::runSingleOp(attrs, {gputest::absFloat(x), gputest::absFloat(w), gputest::absFloat(b)});
     ASSERT_TRUE(scale.isOk()) << params << ": " << scale.status().message();
-    const HostTensor& ref = want.value()[0];
-    const HostTensor& s = scale.value()[0];
+    const HostTensor ref = channelsLast ? gputest::toChannelsLast(want.value()[0]) : want.value()[0];
+    const HostTensor s = channelsLast ? gputest::toChannelsLast(scale.value()[0]) : scale.value()[0];
     std::vector<HostTensor> got{HostTensor(t, ref.shape)};
     const Status st = gputest::runOnDevice(
-        {x, w, b}, got,
+        channelsLast ? std::vector<HostTensor>{gputest::toChannelsLast(x), gputest::toChannelsLast(w), b}
+                     : std::vector<HostTensor>{x, w, b},
+        got,
         [&](const cuda::KernelContext& ctx) {
-            return deconv ? cuda::runDeconvolution(std::get<ir::DeconvolutionAttrs>(attrs), ctx)
-                          : cuda::runConvolution(std::get<ir::ConvolutionAttrs>(attrs), ctx);
+            if (deconv) return cuda::runDeconvolution(std::get<ir::DeconvolutionAttrs>(attrs), ctx);
+            ir::ConvolutionAttrs a = std::get<ir::ConvolutionAttrs>(attrs);
+            a.channelsLast = channelsLast;
+            return cuda::runConvolution(a, ctx);
         },
         opt);
     ASSERT_TRUE(st.isOk()) << params << ": " << st.message();
@@ -75,6 +83,43 @@ TEST_F(CudaLibraryTest, ConvolutionMatchesReference) {
     uint64_t seed = 100;
     for (DataType t : kFloatTypes)
         for (const ConvCase& c : convCases()) checkConv(c, /*deconv=*/false, t, seed += 3);
+}
+
+// Channels-last (NHWC data, KRSC kernel; what the channels-last pass makes of 2-D convolutions): every 2-D
+// case, with cuDNN's heuristic choice and with every candidate the autotuner would time.
+TEST_F(CudaLibraryTest, ChannelsLastConvolutionMatchesReference) {
+    uint64_t seed = 5000;
+    int32_t tactics = 0;
+    for (DataType t : kFloatTypes)
+        for (const ConvCase& c : convCases()) {
+            if (c.x.size() != 4) continue;
+            checkConv(c, /*deconv=*/false, t, seed += 3, {}, /*channelsLast=*/true);
+            ir::ConvolutionAttrs attrs = std::get<ir::ConvolutionAttrs>(c.attrs(false));
+            attrs.channelsLast = true;
+            const HostTensor x = gputest::toChannelsLast(HostTensor::random(t, dimsOf(c.x), 1));
+            const HostTensor w = gputest::toChannelsLast(HostTensor::random(t, dimsOf(c.weightShape(false)), 2));
+            const HostTensor b = c.bias ? HostTensor::random(t, makeDims({c.k}), 3) : HostTensor::absent();
+            auto shapeRun = testing::runSingleOp(attrs, {x, w, b});
+            ASSERT_TRUE(shapeRun.isOk()) << shapeRun.status().message();
+            std::vector<HostTensor> out{HostTensor(t, shapeRun.value()[0].shape)};
+            std::vector<cuda::TacticCandidate> listed;
+            const Status st = gputest::runOnDevice({x, w, b}, out, [&](const cuda::KernelContext& ctx) {
+                auto r = cuda::listTactics(attrs, ctx);
+                if (r.isOk()) listed = r.value();
+                return r.status();
+            });
+            ASSERT_TRUE(st.isOk()) << c.describe(false, t) << ": " << st.message();
+            EXPECT_FALSE(listed.empty()) << c.describe(false, t);
+            for (const cuda::TacticCandidate& cand : listed) {
+                EXPECT_NE(cand.name, cuda::kDepthwiseTacticName) << "the own depthwise kernel is channels-first";
+                LaunchOptions opt;
+                opt.tactic = cand.id;
+                SCOPED_TRACE(cand.name);
+                checkConv(c, /*deconv=*/false, t, seed += 3, opt, /*channelsLast=*/true);
+                ++tactics;
+            }
+        }
+    EXPECT_GT(tactics, 0);
 }
 
 // The autotuner's candidates: every cuDNN algorithm (and, for the depthwise case, the own depthwise kernel)

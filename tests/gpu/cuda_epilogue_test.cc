@@ -174,7 +174,7 @@ struct ConvEpiCase {
     Shape kernel, pre, post;
 };
 
-void checkConvEpilogue(const ConvEpiCase& c, DataType t, const Epi& e, uint64_t seed) {
+void checkConvEpilogue(const ConvEpiCase& c, DataType t, const Epi& e, uint64_t seed, bool channelsLast = false) {
     ir::ConvolutionAttrs attrs;
     attrs.nbOutputMaps = static_cast<int32_t>(c.k);
     attrs.kernelSize = makeDims(std::span<const int64_t>(c.kernel));
@@ -192,7 +192,7 @@ void checkConvEpilogue(const ConvEpiCase& c, DataType t, const Epi& e, uint64_t 
     const std::string params = std::string("Convolution ") + dataTypeName(t) + " x" +
                                toString(makeDims(std::span<const int64_t>(c.x))) + " K " + std::to_string(c.k) +
                                " pre " + toString(attrs.prePadding) + " post " + toString(attrs.postPadding) +
-                               describeEpi(e);
+                               describeEpi(e) + (channelsLast ? " channels-last" : "");
     ir::ConvolutionAttrs noAct = attrs;
     attrs.epilogue = epilogueOf(e);
     auto want = testing::runSingleOp(attrs, {x, wt, bias, add});
@@ -201,15 +201,19 @@ void checkConvEpilogue(const ConvEpiCase& c, DataType t, const Epi& e, uint64_t 
     ASSERT_TRUE(pre.isOk()) << params;
     auto scale = testing::runSingleOp(noAct, {gputest::absFloat(x), gputest::absFloat(wt), gputest::absFloat(bias)});
     ASSERT_TRUE(scale.isOk()) << params << ": " << scale.status().message();
-    const HostTensor& ref = want.value()[0];
+    // Channels-last: the device gets NHWC copies; the channels-first reference's tensors are permuted.
+    const auto layout = [&](const HostTensor& h) { return channelsLast ? gputest::toChannelsLast(h) : h; };
+    const HostTensor ref = layout(want.value()[0]);
     std::vector<HostTensor> got{HostTensor(t, ref.shape)};
-    const Status st = gputest::runOnDevice({x, wt, bias, add}, got, [&](const cuda::KernelContext& ctx) {
-        return cuda::runConvolution(attrs, ctx);
-    });
+    ir::ConvolutionAttrs run = attrs;
+    run.channelsLast = channelsLast;
+    const Status st = gputest::runOnDevice({layout(x), layout(wt), bias, layout(add)}, got,
+                                           [&](const cuda::KernelContext& ctx) { return cuda::runConvolution(run, ctx); });
     ASSERT_TRUE(st.isOk()) << params << ": " << st.message();
     double terms = static_cast<double>(c.x[1]) + 1;
     for (int64_t kx : c.kernel) terms *= static_cast<double>(kx);
-    gputest::expectWithin(got[0], ref, tolerances(ref, pre.value()[0], scale.value()[0], terms, t, e, true), params);
+    gputest::expectWithin(got[0], ref,
+                          tolerances(ref, layout(pre.value()[0]), layout(scale.value()[0]), terms, t, e, true), params);
 }
 
 TEST_F(CudaLibraryTest, ConvolutionEpilogueMatchesReference) {
@@ -233,6 +237,7 @@ TEST_F(CudaLibraryTest, ConvolutionEpilogueMatchesReference) {
             for (Epi e : epilogues) {
                 if (e.act == ActivationType::kCLIP) e.alpha = 0.0f;
                 checkConvEpilogue(c, t, e, seed += 4);
+                if (c.x.size() == 4) checkConvEpilogue(c, t, e, seed += 4, /*channelsLast=*/true);
             }
 }
 

@@ -178,6 +178,17 @@ constexpr double kF32Unit = 1.0 / (1 << 24);
 
 /// Relative spacing of the output type (one ulp at |x| is at most eps * |x|) and its subnormal spacing
 /// (the ulp near zero).
+/// t ([N, C, spatial...]) stored channels-last ([N, spatial..., C]); absent stays absent, rank < 3 unchanged.
+inline HostTensor toChannelsLast(const HostTensor& t) {
+    if (!t.present() || t.shape.nbDims < 3) return t;
+    HostTensor out(t.type, channelsLastDims(t.shape));
+    const int64_t n = t.shape.d[0], c = t.shape.d[1], inner = n * c > 0 ? t.numel() / (n * c) : 0;
+    for (int64_t b = 0; b < n; ++b)
+        for (int64_t ch = 0; ch < c; ++ch)
+            for (int64_t i = 0; i < inner; ++i) out.set((b * inner + i) * c + ch, t.at((b * c + ch) * inner + i));
+    return out;
+}
+
 inline double typeEpsilon(DataType t) {
     switch (t) {
         KILN_STORAGE_ONLY_TYPE_CASES:  // refused before any kernel (common/storage_types.h)

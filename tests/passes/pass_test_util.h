@@ -138,16 +138,16 @@ inline const ir::Node& onlyNode(const ir::Graph& g, ir::OpKind kind) {
 }
 
 /// Runs pass `name` alone; the graph must stay valid. Returns whether it changed the graph.
-inline bool runOnly(const std::string& name, ir::Graph& g) {
-    auto r = passes::runPass(name, g, passes::PassContext{});
+inline bool runOnly(const std::string& name, ir::Graph& g, const passes::PassContext& ctx = {}) {
+    auto r = passes::runPass(name, g, ctx);
     EXPECT_TRUE(r.isOk()) << r.status().message();
     return r.isOk() && r.value();
 }
 
 /// Runs pass `name` on g and expects no change at all (same textual IR).
-inline void expectUnchanged(const std::string& name, ir::Graph& g) {
+inline void expectUnchanged(const std::string& name, ir::Graph& g, const passes::PassContext& ctx = {}) {
     const std::string before = ir::dumpGraph(g);
-    EXPECT_FALSE(runOnly(name, g));
+    EXPECT_FALSE(runOnly(name, g, ctx));
     EXPECT_EQ(ir::dumpGraph(g), before);
 }
 

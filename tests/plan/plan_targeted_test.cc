@@ -184,7 +184,7 @@ std::vector<Case> makeCases() {
         {"header missing", [](PlanModel& m) { m.hasHeader = false; }, {"header is missing"}},
         {"header format version",
          [](PlanModel& m) { m.formatVersion = 7; },
-         {"header.format_version: plan format version 7, this Kiln reads 2: rebuild the plan"}},
+         {"header.format_version: plan format version 7, this Kiln reads " + std::to_string(kPlanFormatVersion) + ": rebuild the plan"}},
         // No needle: must be accepted. The decode budget must not misfire on ordinary data.
         {"long node name is accepted", [](PlanModel& m) { m.node("act").name = std::string(1000, 'n'); }, {}},
     };

@@ -209,7 +209,10 @@ StatusOr<bool> poolingAverages(const PoolingAttrs& a) {
 
 }  // namespace
 
-Status inferConvolution(const ConvolutionAttrs& a, InferContext& ctx) {
+namespace {
+
+/// Convolution inference on [N, C, spatial...] shapes (channels-last ones are permuted to this first).
+Status inferChannelsFirstConvolution(const ConvolutionAttrs& a, InferContext& ctx) {
     const char* op = "Convolution";
     KILN_ASSIGN_OR_RETURN(ConvSetup s, convSetup(op, a, ctx, /*transposed=*/false));
     const Dims& x = ctx.inputs[0].shape;
@@ -225,6 +228,27 @@ Status inferConvolution(const ConvolutionAttrs& a, InferContext& ctx) {
     ctx.outputs[0].shape = out;
     const TensorDesc* addend = ctx.inputs.size() > 3 && ctx.inputs[3].present() ? &ctx.inputs[3] : nullptr;
     return checkEpilogue(op, a.epilogue, addend, ctx.outputs[0]);
+}
+
+}  // namespace
+
+Status inferConvolution(const ConvolutionAttrs& a, InferContext& ctx) {
+    if (!a.channelsLast) return inferChannelsFirstConvolution(a, ctx);
+    // Channels-last: the same rules on the channels-first view of x, the kernel and the addend (the bias
+    // is 1-D either way), then the output back to [N, spatial..., K].
+    KILN_CHECK_ARG(ctx.inputs[0].shape.nbDims == 4,
+                   "Convolution: channels-last layout is implemented for 2-D convolutions ([N, H, W, C] input), "
+                   "got input shape " << toString(ctx.inputs[0].shape));
+    std::vector<TensorDesc> inputs(ctx.inputs.begin(), ctx.inputs.end());
+    for (size_t i : {size_t{0}, size_t{1}, size_t{3}})
+        if (i < inputs.size() && inputs[i].present()) {
+            inputs[i].shape = channelsFirstDims(inputs[i].shape);
+            inputs[i].values = nullptr;  // row-major values of the other layout; inference reads none
+        }
+    InferContext first{inputs, ctx.outputs};
+    KILN_RETURN_IF_ERROR(inferChannelsFirstConvolution(a, first));
+    ctx.outputs[0].shape = channelsLastDims(ctx.outputs[0].shape);
+    return Status::ok();
 }
 
 Status inferDeconvolution(const DeconvolutionAttrs& a, InferContext& ctx) {

@@ -33,9 +33,13 @@ using conv_cudnn::TensorDesc;
 
 Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
     const char* op = "Convolution";
-    const TensorRef& x = ctx.inputs[0];
-    const TensorRef& w = ctx.inputs[1];
-    const TensorRef& y = ctx.outputs[0];
+    // Channels-last (a.channelsLast): x, w and y keep their data but are described channels-first here, as
+    // the geometry and the checks expect; cuDNN gets NHWC descriptors.
+    const bool nhwc = a.channelsLast;
+    const TensorRef x = nhwc ? conv_cudnn::channelsFirstView(ctx.inputs[0]) : ctx.inputs[0];
+    const TensorRef w = nhwc ? conv_cudnn::channelsFirstView(ctx.inputs[1]) : ctx.inputs[1];
+    const TensorRef yView = nhwc ? conv_cudnn::channelsFirstView(ctx.outputs[0]) : ctx.outputs[0];
+    const TensorRef& y = ctx.outputs[0];  // its own shape: the epilogue's addend has it
     const TensorRef* bias = ctx.inputs.size() > 2 && ctx.inputs[2].data ? &ctx.inputs[2] : nullptr;
     const TensorRef* addend = ctx.inputs.size() > 3 && ctx.inputs[3].data ? &ctx.inputs[3] : nullptr;
     // The parts of the epilogue after the bias, when cuDNN does not fuse them.
@@ -43,28 +47,38 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
         if (addend) KILN_RETURN_IF_ERROR(addInPlace(y, *addend, ctx));
         return activateInPlace(a.epilogue, y, ctx);
     };
+    KILN_CHECK_ARG(!nhwc || x.shape.nbDims == 4,
+                   op << " on CUDA: channels-last convolutions are 2-D ([N, H, W, C]), got input "
+                      << toString(ctx.inputs[0].shape));
     KILN_ASSIGN_OR_RETURN(Geometry g,
-                          reference::conv_detail::kernelGeometry(op, a, x, w, y, /*transposed=*/false));
-    const int64_t n = x.shape.d[0], c = x.shape.d[1], k = y.shape.d[1], groups = a.nbGroups;
+                          reference::conv_detail::kernelGeometry(op, a, x, w, yView, /*transposed=*/false));
+    const int64_t n = x.shape.d[0], c = x.shape.d[1], k = yView.shape.d[1], groups = a.nbGroups;
     KILN_CHECK_ARG(groups >= 1 && c % groups == 0 && k % groups == 0 && w.shape.d[0] == k &&
-                       w.shape.d[1] * groups == c && y.shape.d[0] == n,
+                       w.shape.d[1] * groups == c && yView.shape.d[0] == n,
                    op << ": input " << toString(x.shape) << ", kernel " << toString(w.shape) << ", output "
-                      << toString(y.shape) << " and nbGroups " << groups
+                      << toString(yView.shape) << " and nbGroups " << groups
                       << " disagree (expected kernel [K, C/groups, k...] and output [N, K, ...])");
     KILN_ASSIGN_OR_RETURN(conv_cudnn::TypeInfo t, conv_cudnn::typeInfo(op, x, w, y, bias, k));
     const int64_t es = dataTypeSize(y.type);
+    // The bias per output channel: [n, k, plane] channels-first, [n * plane, k] channels-last.
+    const auto biasAdd = [&]() {
+        return nhwc ? conv_cudnn::addBias(bias, t, y.data, n * g.outVolume(), k, 1, ctx.stream)
+                    : conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream);
+    };
     if (y.numel() == 0) return Status::ok();
     if (c == 0 && ctx.candidates) return Status::ok();  // nothing to tune: the output is the bias
     if (c == 0) {  // no input channels: every output is the bias alone
         KILN_CUDA_RETURN_IF_ERROR(
             cudaMemsetAsync(y.data, 0, static_cast<size_t>(y.numel() * es), ctx.stream));
-        KILN_RETURN_IF_ERROR(conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream));
+        KILN_RETURN_IF_ERROR(biasAdd());
         return epilogueTail();
     }
     // Planned only when asked for: the refusal text would be host time on every other launch.
     DepthwisePlan depthwise;
     const bool wantDepthwise = ctx.candidates || ctx.tactic == kDepthwiseTactic;
-    const std::string notDepthwise = wantDepthwise ? planDepthwise(a, x, w, y, bias, addend, &depthwise) : "";
+    const std::string notDepthwise = nhwc            ? std::string("the own kernel is channels-first only")
+                                     : wantDepthwise ? planDepthwise(a, x, w, y, bias, addend, &depthwise)
+                                                     : "";
     if (ctx.tactic == kDepthwiseTactic && !ctx.candidates) {
         if (!notDepthwise.empty())
             return invalidArgument(std::string(op) + ": tactic " + kDepthwiseTacticName + " cannot run input " +
@@ -85,9 +99,15 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
                               scratch.take(op, "the zero-padded input (asymmetric padding)",
                                            conv_cudnn::stagingBytes(
                                                n * c * pad.padded[0] * pad.padded[1] * pad.padded[2], es)));
-        if (!ctx.candidates)
+        if (!ctx.candidates && nhwc) {
+            // [n][h][w][c] planes per image: the spatial dims shift, the channels stay (rank 2 only).
+            const int64_t src[3] = {g.in[1], g.in[2], c}, dst[3] = {pad.padded[1], pad.padded[2], c},
+                          shift[3] = {pad.shift[1], pad.shift[2], 0};
+            KILN_CUDA_RETURN_IF_ERROR(convk::windowCopy(x.data, buf, es, n, src, dst, shift, ctx.stream));
+        } else if (!ctx.candidates) {
             KILN_CUDA_RETURN_IF_ERROR(
                 convk::windowCopy(x.data, buf, es, n * c, g.in, pad.padded, pad.shift, ctx.stream));
+        }
         xin = buf;
     }
 
@@ -99,9 +119,9 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
     KILN_RETURN_IF_ERROR(yDesc.create());
     KILN_RETURN_IF_ERROR(wDesc.create());
     KILN_RETURN_IF_ERROR(convDesc.create());
-    KILN_RETURN_IF_ERROR(conv_cudnn::setTensor(op, xDesc, t.data, n, c, pad.padded, rank));
-    KILN_RETURN_IF_ERROR(conv_cudnn::setTensor(op, yDesc, t.data, n, k, g.out, rank));
-    KILN_RETURN_IF_ERROR(conv_cudnn::setFilter(op, wDesc, t.data, k, c / groups, g.kernel, rank));
+    KILN_RETURN_IF_ERROR(conv_cudnn::setTensor(op, xDesc, t.data, n, c, pad.padded, rank, nhwc));
+    KILN_RETURN_IF_ERROR(conv_cudnn::setTensor(op, yDesc, t.data, n, k, g.out, rank, nhwc));
+    KILN_RETURN_IF_ERROR(conv_cudnn::setFilter(op, wDesc, t.data, k, c / groups, g.kernel, rank, nhwc));
     KILN_RETURN_IF_ERROR(conv_cudnn::setConvolution(op, convDesc, pad.sym, g, groups, t));
 
     // cuDNN derives the output extents itself; they must be the ones inference gave y.
@@ -112,7 +132,7 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
         if (cudnnOut[2 + i] != g.out[kSpatial - rank + i])
             return internalError(std::string(op) + " on CUDA: cuDNN computes spatial extent " +
                                  std::to_string(cudnnOut[2 + i]) + " for dim " + std::to_string(i) +
-                                 ", inference gave " + toString(y.shape) + " (input " + toString(x.shape) +
+                                 ", inference gave " + toString(yView.shape) + " (input " + toString(x.shape) +
                                  ", padded for cuDNN to " + std::to_string(pad.padded[kSpatial - rank + i]) +
                                  ")");
 
@@ -190,7 +210,7 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
             return cudnnConvolutionForward(handle, &alpha, xDesc.get(), xin, wDesc.get(), w.data,
                                            convDesc.get(), algo, ws, bytes, &beta, yDesc.get(), y.data);
         }));
-    KILN_RETURN_IF_ERROR(conv_cudnn::addBias(bias, t, y.data, n, k, g.outVolume(), ctx.stream));
+    KILN_RETURN_IF_ERROR(biasAdd());
     return epilogueTail();
 }
 

@@ -96,24 +96,30 @@ StatusOr<TypeInfo> typeInfo(const char* op, const TensorRef& x, const TensorRef&
 }
 
 Status setTensor(const char* op, const TensorDesc& desc, cudnnDataType_t type, int64_t n, int64_t c,
-                 const int64_t ext[kSpatial], int rank) {
+                 const int64_t ext[kSpatial], int rank, bool channelsLast) {
     int dims[2 + kSpatial], strides[2 + kSpatial];
     KILN_RETURN_IF_ERROR(toIntDims(op, "tensor", n, c, ext, rank, dims));
+    // Strides in storage order: innermost first (the channels when channels-last), then outward.
+    int order[2 + kSpatial], nbOrder = 0;
+    if (channelsLast) order[nbOrder++] = 1;
+    for (int i = rank + 1; i >= 2; --i) order[nbOrder++] = i;
+    if (!channelsLast) order[nbOrder++] = 1;
+    order[nbOrder++] = 0;
     int64_t s = 1;
-    for (int i = rank + 1; i >= 0; --i) {
-        strides[i] = static_cast<int>(s);
-        s *= dims[i];
+    for (int j = 0; j < nbOrder; ++j) {
+        strides[order[j]] = static_cast<int>(s);
+        s *= dims[order[j]];
     }
     KILN_CUDNN_RETURN_IF_ERROR(cudnnSetTensorNdDescriptor(desc.get(), type, rank + 2, dims, strides));
     return Status::ok();
 }
 
 Status setFilter(const char* op, const FilterDesc& desc, cudnnDataType_t type, int64_t k, int64_t cPerGroup,
-                 const int64_t ext[kSpatial], int rank) {
+                 const int64_t ext[kSpatial], int rank, bool channelsLast) {
     int dims[2 + kSpatial];
     KILN_RETURN_IF_ERROR(toIntDims(op, "kernel", k, cPerGroup, ext, rank, dims));
-    KILN_CUDNN_RETURN_IF_ERROR(
-        cudnnSetFilterNdDescriptor(desc.get(), type, CUDNN_TENSOR_NCHW, rank + 2, dims));
+    KILN_CUDNN_RETURN_IF_ERROR(cudnnSetFilterNdDescriptor(
+        desc.get(), type, channelsLast ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW, rank + 2, dims));
     return Status::ok();
 }
 

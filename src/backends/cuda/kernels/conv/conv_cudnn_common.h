@@ -71,13 +71,22 @@ inline int cudnnSpatialRank(const Geometry& g) {
     return g.nbSpatial == 3 ? 3 : 2;
 }
 
-/// A contiguous [n, c, ext...] tensor descriptor (the last `rank` of ext[3]). Fails with the shape when
-/// an extent or the element count exceeds the legacy API's 32-bit limits.
+/// A contiguous [n, c, ext...] tensor descriptor (the last `rank` of ext[3]), stored channels-first or,
+/// when channelsLast, as [n, ext..., c]. Fails with the shape when an extent or the element count
+/// exceeds the legacy API's 32-bit limits.
 Status setTensor(const char* op, const TensorDesc& desc, cudnnDataType_t type, int64_t n, int64_t c,
-                 const int64_t ext[kSpatial], int rank);
-/// A [k, cPerGroup, ext...] NCHW filter descriptor.
+                 const int64_t ext[kSpatial], int rank, bool channelsLast = false);
+/// A [k, cPerGroup, ext...] filter descriptor, stored KCRS or, when channelsLast, KRSC.
 Status setFilter(const char* op, const FilterDesc& desc, cudnnDataType_t type, int64_t k, int64_t cPerGroup,
-                 const int64_t ext[kSpatial], int rank);
+                 const int64_t ext[kSpatial], int rank, bool channelsLast = false);
+
+/// t described channels-first ([N, C, spatial...]) when its data is channels-last ([N, spatial..., C]):
+/// same data, permuted shape, for the geometry and the checks that read NCHW shapes.
+inline TensorRef channelsFirstView(const TensorRef& t) {
+    TensorRef v = t;
+    v.shape = channelsFirstDims(t.shape);
+    return v;
+}
 /// Cross-correlation with symmetric padding `pad`, float32 compute, the type's math mode and groups.
 Status setConvolution(const char* op, const ConvDesc& desc, const int64_t pad[kSpatial], const Geometry& g,
                       int64_t groups, const TypeInfo& t);
