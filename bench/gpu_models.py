@@ -4,7 +4,8 @@
 For each model and batch size: export the torchvision / transformers model (random weights, seeded) to ONNX
 opset 17 (BatchNorm statistics calibrated on random images first, see calibrate_batchnorm), build a Kiln FP32 plan (TF32 off) and an FP16 plan for cuda:0 with `kiln build`, run both with
 `kiln run --cuda-graph` on the same input, check accuracy against torch FP32 (TF32 off) -- FP32: relative L2
-< 1e-4; FP16: relative L2 < 1e-2 and the same top-1 for classifiers -- and time Kiln's FP16 plan and torch
+< 1e-4; FP16: relative L2 < 1e-2 and the same top-1 for classifiers; both FP32 results are also compared with
+torch in float64, which shows how far float32 itself is from the exact answer on that model -- and time Kiln's FP16 plan and torch
 FP16 + CUDA graph (median of the timed replays, CUDA events) in the same process run. Prints a markdown
 table (the one in docs/PERF.md) and writes it to --out.
 
@@ -205,6 +206,11 @@ def bench_one(args, name, batch, work):
     model = model.cuda()
     with torch.no_grad():
         ref = model(*dev_inputs).float().cpu().numpy()
+        # float64: the exact answer to float32's rounding, to tell a model's own conditioning (torch FP32
+        # is this far from it too) from Kiln's error.
+        exact = model.double()(*(t.double() if t.is_floating_point() else t for t in dev_inputs)).cpu().numpy()
+        model.float()
+    row["torch_fp32_vs_fp64"] = rel_l2(ref, exact)
     for prec in args.precisions:
         plan = os.path.join(work, f"{name}_b{batch}_{prec}.plan")
         ok, out, secs = kiln_build(args.kiln, onnx_path, plan, prec == "fp16")
@@ -226,6 +232,7 @@ def bench_one(args, name, batch, work):
             _, prof = run(cmd)
             print(f"--- {name} batch {batch} {prec}\n" + prof[prof.find("profile:"):], flush=True)
         row[f"{prec}_rel_l2"] = rel_l2(got, ref)
+        row[f"{prec}_vs_fp64"] = rel_l2(got, exact)
         if name in CLASSIFIERS:
             row[f"{prec}_top1"] = f"{int((got.argmax(-1) == ref.argmax(-1)).sum())}/{ref.shape[0]}"
     # The peer: torch FP16 + CUDA graph, same inputs (integer inputs stay integer). Its own FP16 error
@@ -248,14 +255,16 @@ def fmt(v, spec):
 
 
 def table(rows):
-    lines = ["| model | batch | Kiln FP32 rel L2 (< 1e-4) | Kiln FP16 rel L2 (< 1e-2) | torch FP16 rel L2 | FP16 top-1 = FP32 top-1 | "
+    lines = ["| model | batch | Kiln FP32 rel L2 (< 1e-4) | Kiln FP32 vs FP64 | torch FP32 vs FP64 | Kiln FP16 rel L2 (< 1e-2) | "
+             "torch FP16 rel L2 | FP16 top-1 = FP32 top-1 | "
              "Kiln FP32 ms | Kiln FP16 ms | torch FP16 + CUDA graph ms | torch / Kiln FP16 | notes |",
-             "|---|---:|---:|---:|---:|:---:|---:|---:|---:|---:|---|"]
+             "|---|---:|---:|---:|---:|---:|---:|:---:|---:|---:|---:|---:|---|"]
     for r in rows:
         notes = "; ".join(r[k] for k in ("fp32_error", "fp16_error", "error") if k in r)
         ratio = r["torch_graph_ms"] / r["fp16_ms"] if "fp16_ms" in r and "torch_graph_ms" in r else None
         top1 = "—" if "fp16_top1" not in r else f"{r['fp16_top1']} (torch {r.get('torch_fp16_top1', '?')})"
-        lines.append(f"| {r['model']} | {r['batch']} | {fmt(r.get('fp32_rel_l2'), '.2e')} | {fmt(r.get('fp16_rel_l2'), '.2e')} | "
+        lines.append(f"| {r['model']} | {r['batch']} | {fmt(r.get('fp32_rel_l2'), '.2e')} | {fmt(r.get('fp32_vs_fp64'), '.2e')} | "
+                     f"{fmt(r.get('torch_fp32_vs_fp64'), '.2e')} | {fmt(r.get('fp16_rel_l2'), '.2e')} | "
                      f"{fmt(r.get('torch_fp16_rel_l2'), '.2e')} | "
                      f"{top1} | {fmt(r.get('fp32_ms'), '.3f')} | {fmt(r.get('fp16_ms'), '.3f')} | "
                      f"{fmt(r.get('torch_graph_ms'), '.3f')} | {fmt(ratio, '.2f')} | {notes} |")
