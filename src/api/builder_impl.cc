@@ -189,6 +189,7 @@ private:
         opts.target = cfg->target();
         opts.workspaceLimit = cfg->workspace();
         opts.optimizationLevel = cfg->getBuilderOptimizationLevel();
+        opts.allowTf32 = cfg->getFlag(BuilderFlag::kTF32);
         // With both flags, float16 (more mantissa) wins, as a TensorRT user allowing both would expect
         // from the faster-or-equal choice on GPUs with both.
         if (cfg->getFlag(BuilderFlag::kFP16))

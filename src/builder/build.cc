@@ -98,6 +98,7 @@ StatusOr<plan::Plan> buildPlan(const ir::Graph& network, const BuildOptions& opt
     p.header.target = "sm_" + std::to_string(gpu.smMajor) + std::to_string(gpu.smMinor);
     p.header.deviceName = gpu.name;
     p.header.cudaVersion = backends::cudaRuntimeVersion();
+    p.header.tf32 = options.allowTf32;  // before the probe: tuning times the math the plan will run
     // Optimization level 0 skips the autotuner (fast builds): every node keeps its kernel's heuristic choice.
     KILN_ASSIGN_OR_RETURN(ProbeResult probe, probeOnDevice(p, options.target.deviceIndex, options.workspaceLimit,
                                                            /*tune=*/options.optimizationLevel > 0));

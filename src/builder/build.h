@@ -28,6 +28,7 @@ struct BuildOptions {
     uint64_t workspaceLimit{0};  ///< 0: no limit
     int32_t optimizationLevel{3};
     DataType reducedPrecision{DataType::kFLOAT};  ///< kHALF / kBF16: lower float32 compute (precision.h)
+    bool allowTf32{false};  ///< GPU float32 convolutions and matmuls may use TF32 tensor cores (BuilderFlag::kTF32)
     std::vector<std::string> disabledPasses;  ///< kebab-case pass names (passes.def) the pipeline skips
 };
 

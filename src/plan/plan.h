@@ -29,7 +29,7 @@ namespace kiln::plan {
 /// would reject it, newer ones would miss it). 2: the ONNX-conformance attributes (Reduce
 /// noop_with_empty_axes, Cast saturate, blocked quantization, Resize modes, Scatter reductions, pooling
 /// indices) and the new data types. 3: fused epilogues (MatrixMultiply, Convolution), the Pointwise op,
-/// channels-last convolutions, the tuned tactics and the workspace in the header.
+/// channels-last convolutions, the tuned tactics, the workspace and the TF32 permission in the header.
 constexpr uint32_t kPlanFormatVersion = 3;
 
 struct PlanHeader {
@@ -41,6 +41,7 @@ struct PlanHeader {
     int32_t cudnnVersion{0};
     int32_t cublasVersion{0};
     int64_t workspaceBytes{0};  ///< GPU plans: the library workspace the tuned tactics need (0: the default)
+    bool tf32{false};           ///< GPU plans: float32 convolutions and matmuls may use TF32 (BuilderFlag::kTF32)
 };
 
 /// The builder's choice for one node.

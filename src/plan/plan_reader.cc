@@ -145,6 +145,7 @@ Status checkHeader(const fb::Header* h, PlanHeader& out, DecodeBudget& budget) {
         return invalidArgument("header.workspace_bytes is " + std::to_string(h->workspace_bytes()) +
                                ", expected 0 to 2^40: the plan is corrupt; rebuild it");
     out.workspaceBytes = h->workspace_bytes();
+    out.tf32 = h->tf32();
     return Status::ok();
 }
 

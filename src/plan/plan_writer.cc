@@ -18,7 +18,7 @@ flatbuffers::Offset<fb::Header> writeHeader(flatbuffers::FlatBufferBuilder& fbb,
     auto target = fbb.CreateString(h.target);
     auto device = fbb.CreateString(h.deviceName);
     return fb::CreateHeader(fbb, h.formatVersion, h.kilnVersion, target, device, h.cudaVersion,
-                            h.cudnnVersion, h.cublasVersion, h.workspaceBytes);
+                            h.cudnnVersion, h.cublasVersion, h.workspaceBytes, h.tf32);
 }
 
 flatbuffers::Offset<fb::Tensor> writeTensor(flatbuffers::FlatBufferBuilder& fbb, const ir::Tensor& t) {

@@ -268,6 +268,7 @@ Status DeviceRunner::enqueue(const plan::Plan& plan, const DeviceWeights& weight
         }
         cuda::KernelContext kctx{ins, outs, stream, mWorkspace, mWorkspaceBytes, libraries};
         kctx.tactic = mKernelTactics[static_cast<size_t>(i)];
+        kctx.allowTf32 = plan.header.tf32;
         st = cuda::runNode(n.attrs, kctx).withContext(g.describeNode(i));
         if (unsupportedNodes && st.code() == ErrorCode::kUNSUPPORTED_STATE) {
             unsupportedNodes->push_back(st.message());

@@ -62,6 +62,7 @@ StatusOr<DeviceRunner::TuneResult> DeviceRunner::tune(const plan::Plan& plan, co
         const ir::Node& n = g.node(i);
         bindNode(plan, weights, r, io, arena, i, ins, outs);
         cuda::KernelContext ctx{ins, outs, stream, mWorkspace, mWorkspaceBytes, libraries};
+        ctx.allowTf32 = plan.header.tf32;
         auto listed = cuda::listTactics(n.attrs, ctx);
         if (!listed.isOk()) return listed.status().withContext(g.describeNode(i));
         const std::vector<cuda::TacticCandidate> candidates = std::move(listed).value();

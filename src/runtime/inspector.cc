@@ -119,7 +119,10 @@ public:
         int32_t v = p.header.kilnVersion;
         os << "{\"target\":\"" << jsonEscape(p.header.target) << "\",\"device\":\"" << jsonEscape(p.header.deviceName)
            << "\",\"kiln_version\":\"" << v / 10000 << '.' << (v / 100) % 100 << '.' << v % 100 << "\",\"plan_format\":"
-           << p.header.formatVersion << ",\"cuda_version\":" << p.header.cudaVersion << ",\"weights_bytes\":" << mEngine.getWeightsSize()
+           << p.header.formatVersion << ",\"cuda_version\":" << p.header.cudaVersion << ",\"cudnn_version\":"
+           << p.header.cudnnVersion << ",\"cublas_version\":" << p.header.cublasVersion << ",\"tf32\":"
+           << (p.header.tf32 ? "true" : "false") << ",\"workspace_bytes\":" << p.header.workspaceBytes
+           << ",\"weights_bytes\":" << mEngine.getWeightsSize()
            << ",\"activation_bytes\":" << mEngine.getDeviceMemorySizeV2() << ",\"io\":[";
         for (int32_t i = 0; i < mEngine.getNbIOTensors(); ++i) {
             ir::TensorId t = mEngine.ioTensor(i);

@@ -32,7 +32,8 @@ struct TwoConvNet {
     std::vector<float> w1 = randomValues(kK * kC * 9, 1), b1 = randomValues(kK, 2);
     std::vector<float> w2 = randomValues(kK * kK * 25, 3), b2 = randomValues(kK, 4);
 
-    std::unique_ptr<IHostMemory> build(const char* target, testing::TestLogger& logger) const {
+    /// TF32 is TensorRT's (and Kiln's) default; exact float32 unless `tf32`.
+    std::unique_ptr<IHostMemory> build(const char* target, testing::TestLogger& logger, bool tf32 = false) const {
         std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
         std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
         ITensor* x = net->addInput("x", DataType::kFLOAT, Dims4(kN, kC, kH, kW));
@@ -48,9 +49,30 @@ struct TwoConvNet {
         net->markOutput(*c2->getOutput(0));
         std::unique_ptr<IBuilderConfig> config(builder->createBuilderConfig());
         if (!config->setTargetDevice(target)) return nullptr;
+        if (!tf32) config->clearFlag(BuilderFlag::kTF32);
         return std::unique_ptr<IHostMemory>(builder->buildSerializedNetwork(*net, *config));
     }
 };
+
+/// Runs the plan with input x; returns y.
+std::vector<float> runGpuPlan(ICudaEngine& engine, const std::vector<float>& x, size_t outCount,
+                              testing::TestLogger& logger) {
+    std::vector<float> got(outCount);
+    std::unique_ptr<IExecutionContext> gctx(engine.createExecutionContext());
+    float *dx = nullptr, *dy = nullptr;
+    EXPECT_EQ(cudaMalloc(&dx, x.size() * sizeof(float)), cudaSuccess);
+    EXPECT_EQ(cudaMalloc(&dy, outCount * sizeof(float)), cudaSuccess);
+    EXPECT_EQ(cudaMemcpy(dx, x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
+    gctx->setInputTensorAddress("x", dx);
+    gctx->setTensorAddress("y", dy);
+    void* bindings[] = {dx, dy};
+    const bool ran = gctx->executeV2(bindings);
+    cudaMemcpy(got.data(), dy, outCount * sizeof(float), cudaMemcpyDeviceToHost);
+    cudaFree(dx);
+    cudaFree(dy);
+    EXPECT_TRUE(ran) << logger.allErrors();
+    return got;
+}
 
 TEST(CudaTuning, ConvolutionsGetTimedCudnnAlgorithmsAndMatchTheCpuPlan) {
     if (!backends::cudaCompiledIn()) GTEST_SKIP() << "Kiln was built without CUDA";
@@ -80,31 +102,59 @@ TEST(CudaTuning, ConvolutionsGetTimedCudnnAlgorithmsAndMatchTheCpuPlan) {
 
     const std::vector<float> x = randomValues(kN * kC * kH * kW, 9);
     const size_t outCount = static_cast<size_t>(kN * kK * kH * kW);
-    std::vector<float> want(outCount), got(outCount);
+    std::vector<float> want(outCount), got;
     std::unique_ptr<IExecutionContext> cctx(cpu->createExecutionContext());
     cctx->setInputTensorAddress("x", x.data());
     cctx->setTensorAddress("y", want.data());
     ASSERT_TRUE(cctx->enqueueV3(nullptr)) << logger.allErrors();
 
-    std::unique_ptr<IExecutionContext> gctx(gpu->createExecutionContext());
-    float *dx = nullptr, *dy = nullptr;
-    ASSERT_EQ(cudaMalloc(&dx, x.size() * sizeof(float)), cudaSuccess);
-    ASSERT_EQ(cudaMalloc(&dy, outCount * sizeof(float)), cudaSuccess);
-    ASSERT_EQ(cudaMemcpy(dx, x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
-    gctx->setInputTensorAddress("x", dx);
-    gctx->setTensorAddress("y", dy);
-    void* bindings[] = {dx, dy};
-    const bool ran = gctx->executeV2(bindings);
-    cudaMemcpy(got.data(), dy, outCount * sizeof(float), cudaMemcpyDeviceToHost);
-    cudaFree(dx);
-    cudaFree(dy);
-    ASSERT_TRUE(ran) << logger.allErrors();
+    got = runGpuPlan(*gpu, x, outCount, logger);
+    ASSERT_FALSE(::testing::Test::HasFailure());
     // Float32 without TF32 on both sides, and no transform (FFT/Winograd) algorithms among float32's
     // candidates: the sums (72 and 600 products) differ only in their order, far below 1e-5 of the scale.
     double scale = 0.0;
     for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
     for (size_t i = 0; i < outCount; ++i)
         ASSERT_NEAR(got[i], want[i], 1e-5 * scale + 1e-5) << "y[" << i << "]";
+}
+
+// BuilderFlag::kTF32 (the default): the plan says so, and float32 convolutions run TF32 tensor-core math:
+// within TF32's error (10-bit mantissa products: ~1e-3 of the scale for 600-term sums) of the CPU plan,
+// and measurably off exact float32 (the largest deviation well above the 1e-5 exact float32 keeps).
+TEST(CudaTuning, Tf32PlansRunFloat32ConvolutionsOnTensorCores) {
+    if (!backends::cudaCompiledIn()) GTEST_SKIP() << "Kiln was built without CUDA";
+    if (backends::cudaDeviceCount() == 0) GTEST_SKIP() << "no CUDA device on this machine";
+    TwoConvNet net;
+    testing::TestLogger logger;
+    auto tf32Plan = net.build("cuda:0", logger, /*tf32=*/true);
+    ASSERT_NE(tf32Plan, nullptr) << logger.allErrors();
+    auto cpuPlan = net.build("cpu", logger);
+    ASSERT_NE(cpuPlan, nullptr) << logger.allErrors();
+    std::unique_ptr<IRuntime> runtime(createInferRuntime(logger));
+    std::unique_ptr<ICudaEngine> gpu(runtime->deserializeCudaEngine(tf32Plan->data(), tf32Plan->size()));
+    std::unique_ptr<ICudaEngine> cpu(runtime->deserializeCudaEngine(cpuPlan->data(), cpuPlan->size()));
+    ASSERT_NE(gpu, nullptr) << logger.allErrors();
+    ASSERT_NE(cpu, nullptr) << logger.allErrors();
+    std::unique_ptr<IEngineInspector> inspector(gpu->createEngineInspector());
+    EXPECT_NE(std::string(inspector->getEngineInformation()).find("\"tf32\":true"), std::string::npos);
+
+    const std::vector<float> x = randomValues(kN * kC * kH * kW, 9);
+    const size_t outCount = static_cast<size_t>(kN * kK * kH * kW);
+    std::vector<float> want(outCount);
+    std::unique_ptr<IExecutionContext> cctx(cpu->createExecutionContext());
+    cctx->setInputTensorAddress("x", x.data());
+    cctx->setTensorAddress("y", want.data());
+    ASSERT_TRUE(cctx->enqueueV3(nullptr)) << logger.allErrors();
+    const std::vector<float> got = runGpuPlan(*gpu, x, outCount, logger);
+    ASSERT_FALSE(::testing::Test::HasFailure());
+    double scale = 0.0, worst = 0.0;
+    for (float v : want) scale = std::max(scale, std::fabs(static_cast<double>(v)));
+    for (size_t i = 0; i < outCount; ++i) {
+        const double err = std::fabs(static_cast<double>(got[i]) - want[i]);
+        worst = std::max(worst, err);
+        ASSERT_LE(err, 1e-2 * scale) << "y[" << i << "]";
+    }
+    EXPECT_GT(worst, 1e-5 * scale) << "no TF32 rounding visible: float32 ran exact";
 }
 
 }  // namespace

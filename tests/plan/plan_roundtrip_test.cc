@@ -163,6 +163,7 @@ TEST(PlanRoundTrip, ReadBackEqualsOriginal) {
     EXPECT_EQ(q.header.cudnnVersion, 90300);
     EXPECT_EQ(q.header.cublasVersion, 130001);
     EXPECT_EQ(q.header.workspaceBytes, int64_t(3) << 28);
+    EXPECT_TRUE(q.header.tf32);
     // The dump prints every attribute field through visit, every tensor type and shape.
     EXPECT_EQ(ir::dumpGraph(q.graph), ir::dumpGraph(p.graph));
     ASSERT_EQ(q.graph.tensors().size(), p.graph.tensors().size());

@@ -66,6 +66,7 @@ inline Plan makeSamplePlan() {
     p.header.cudnnVersion = 90300;
     p.header.cublasVersion = 130001;
     p.header.workspaceBytes = int64_t(3) << 28;
+    p.header.tf32 = true;
     ir::Graph& g = p.graph;
     const DataType f32 = DataType::kFLOAT;
     ir::TensorId x = g.addInput("x", f32, makeDims({-1, 3, 7, 5}));
@@ -274,6 +275,7 @@ struct PlanModel {
     uint32_t formatVersion{0};
     int32_t kilnVersion{0}, cuda{0}, cudnn{0}, cublas{0};
     int64_t workspace{0};
+    bool tf32{false};
     std::string target, device;
     std::vector<TensorEntry> tensors;
     std::vector<NodeEntry> nodes;
@@ -302,6 +304,7 @@ inline PlanModel decodeModel(const std::vector<uint8_t>& file) {
     m.cudnn = h->cudnn_version();
     m.cublas = h->cublas_version();
     m.workspace = h->workspace_bytes();
+    m.tf32 = h->tf32();
     for (const fb::Tensor* t : *p->tensors())
         m.tensors.push_back({t->name()->str(),
                              t->dtype(),
@@ -345,7 +348,7 @@ inline std::vector<uint8_t> encodeModel(const PlanModel& m) {
         auto device = fbb.CreateString(m.device);
         header =
             fb::CreateHeader(fbb, m.formatVersion, m.kilnVersion, target, device, m.cuda, m.cudnn, m.cublas,
-                             m.workspace);
+                             m.workspace, m.tf32);
     }
     std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
     for (const auto& t : m.tensors) {

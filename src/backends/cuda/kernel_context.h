@@ -43,6 +43,9 @@ struct KernelContext {
     /// The builder's choice for this node (plan::NodeTactic::id of a tuned node); -1: the kernel's own
     /// default choice (heuristics). A tactic that cannot run at these shapes is an error naming it.
     int64_t tactic{-1};
+    /// float32 convolutions and matmuls may use TF32 tensor cores (the plan's PlanHeader::tf32, from
+    /// BuilderFlag::kTF32); otherwise float32 stays exact float32 math.
+    bool allowTf32{false};
     /// Set only by listTactics: the kernel lists its candidates here for these shapes and launches nothing.
     std::vector<TacticCandidate>* candidates{nullptr};
 };

@@ -1,5 +1,5 @@
 // Convolution on the GPU through cuDNN's cudnnConvolutionForward (NCHW / NCDHW, 1-D lifted to 2-D;
-// groups, depthwise, stride, dilation), float32 (FMA math, no TF32), float16 and bfloat16 (float32
+// groups, depthwise, stride, dilation), float32 (FMA math, TF32 only when the plan allows it), float16 and bfloat16 (float32
 // accumulation). cuDNN takes one symmetric padding per dim, so the symmetric part goes to cuDNN and the
 // rest (asymmetric pre/post, and the extra trailing padding kEXPLICIT_ROUND_UP needs for its last
 // window) is materialized by copying the input, zero-padded, into the workspace first
@@ -58,7 +58,7 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
                    op << ": input " << toString(x.shape) << ", kernel " << toString(w.shape) << ", output "
                       << toString(yView.shape) << " and nbGroups " << groups
                       << " disagree (expected kernel [K, C/groups, k...] and output [N, K, ...])");
-    KILN_ASSIGN_OR_RETURN(conv_cudnn::TypeInfo t, conv_cudnn::typeInfo(op, x, w, y, bias, k));
+    KILN_ASSIGN_OR_RETURN(conv_cudnn::TypeInfo t, conv_cudnn::typeInfo(op, x, w, y, bias, k, ctx.allowTf32));
     const int64_t es = dataTypeSize(y.type);
     // The bias per output channel: [n, k, plane] channels-first, [n * plane, k] channels-last.
     const auto biasAdd = [&]() {
@@ -163,8 +163,9 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
     perf.resize(static_cast<size_t>(std::clamp(found, 0, static_cast<int>(perf.size()))));
     // float32 keeps float32 accuracy: the transform algorithms (FFT, Winograd) spread rounding over a tile
     // and, measured on an H100, put 5x5 float32 outputs ~1e-3 (relative) off, TF32-sized. They stay
-    // candidates for float16/bfloat16, whose own rounding dominates.
-    if (y.type == DataType::kFLOAT)
+    // candidates for float16/bfloat16, whose own rounding dominates, and for float32 when the plan allows
+    // TF32, whose error is that size anyway.
+    if (y.type == DataType::kFLOAT && !ctx.allowTf32)
         perf.erase(std::remove_if(perf.begin(), perf.end(), [](const cudnnConvolutionFwdAlgoPerf_t& p) {
                        return p.algo == CUDNN_CONVOLUTION_FWD_ALGO_FFT || p.algo == CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING ||
                               p.algo == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD ||

@@ -66,7 +66,7 @@ Status toIntDims(const char* op, const char* what, int64_t n, int64_t c, const i
 }  // namespace
 
 StatusOr<TypeInfo> typeInfo(const char* op, const TensorRef& x, const TensorRef& w, const TensorRef& y,
-                            const TensorRef* bias, int64_t k) {
+                            const TensorRef* bias, int64_t k, bool allowTf32) {
     if (x.type != y.type || w.type != y.type)
         return unsupported(std::string(op) + " on CUDA: input, kernel and output must share one type, got " +
                            dataTypeName(x.type) + ", " + dataTypeName(w.type) + " -> " +
@@ -76,7 +76,7 @@ StatusOr<TypeInfo> typeInfo(const char* op, const TensorRef& x, const TensorRef&
     switch (t.kind) {
         case convk::ScalarKind::kF32:
             t.data = CUDNN_DATA_FLOAT;
-            t.math = CUDNN_FMA_MATH;
+            t.math = allowTf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
             break;
         case convk::ScalarKind::kF16:
             t.data = CUDNN_DATA_HALF;

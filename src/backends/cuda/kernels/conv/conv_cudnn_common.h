@@ -54,16 +54,17 @@ using ConvDesc = CudnnObject<cudnnConvolutionDescriptor_t, cudnnCreateConvolutio
 /// How one Kiln float type maps onto cuDNN.
 struct TypeInfo {
     cudnnDataType_t data{CUDNN_DATA_FLOAT};
-    /// FMA-only for float32: CUDNN_DEFAULT_MATH would allow TF32 on Ampere and newer, which Kiln only
-    /// uses when the builder allows it. Tensor cores for float16/bfloat16 (float32 accumulation).
+    /// FMA-only for float32 unless the plan allows TF32 (then CUDNN_TENSOR_OP_MATH, which lets cuDNN use
+    /// TF32 on Ampere and newer). Tensor cores for float16/bfloat16 (float32 accumulation).
     cudnnMathType_t math{CUDNN_FMA_MATH};
     convk::ScalarKind kind{convk::ScalarKind::kF32};
 };
 
 /// Checks x, w, y (and bias when present) and returns y's cuDNN type: x, w, y must share float32,
-/// float16 or bfloat16; the bias may be any of those three and must hold `k` values.
+/// float16 or bfloat16; the bias may be any of those three and must hold `k` values. float32 gets
+/// tensor-op math (TF32 on Ampere and newer) only when `allowTf32` (the plan's BuilderFlag::kTF32).
 StatusOr<TypeInfo> typeInfo(const char* op, const TensorRef& x, const TensorRef& w, const TensorRef& y,
-                            const TensorRef* bias, int64_t k);
+                            const TensorRef* bias, int64_t k, bool allowTf32);
 
 /// cuDNN's spatial rank for a geometry: 3 for 3-D, else 2 (1-D is lifted). Slots [kSpatial - rank,
 /// kSpatial) of the Geometry arrays are the ones passed to cuDNN.

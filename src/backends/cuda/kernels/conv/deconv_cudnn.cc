@@ -43,7 +43,7 @@ Status runDeconvolution(const ir::DeconvolutionAttrs& a, const KernelContext& ct
                    op << ": input " << toString(x.shape) << ", kernel " << toString(w.shape) << ", output "
                       << toString(y.shape) << " and nbGroups " << groups
                       << " disagree (expected kernel [C, K/groups, k...] and output [N, K, ...])");
-    KILN_ASSIGN_OR_RETURN(conv_cudnn::TypeInfo t, conv_cudnn::typeInfo(op, x, w, y, bias, k));
+    KILN_ASSIGN_OR_RETURN(conv_cudnn::TypeInfo t, conv_cudnn::typeInfo(op, x, w, y, bias, k, ctx.allowTf32));
     const int64_t es = dataTypeSize(y.type);
     if (y.numel() == 0) return Status::ok();
     if (x.numel() == 0) {  // nothing to scatter: every output is the bias alone

@@ -185,10 +185,13 @@ Status matmulBiasAct(const ir::MatrixMultiplyAttrs& attrs, const TensorRef& a, c
     KILN_RETURN_IF_ERROR(layout(ltB, plan.second));
     KILN_RETURN_IF_ERROR(layout(ltD, plan.out));
 
-    // float32 compute for every type: exact float32 for float32 (no TF32), float32 accumulation for
-    // float16/bfloat16. TF32 (CUBLAS_COMPUTE_32F_FAST_TF32) comes with the builder flag that allows it.
+    // float32 compute for every type: exact float32 for float32 unless the plan allows TF32 (BuilderFlag::
+    // kTF32: CUBLAS_COMPUTE_32F_FAST_TF32, tensor cores with 10-bit mantissa products), float32
+    // accumulation for float16/bfloat16.
+    const cublasComputeType_t compute =
+        c.type == DataType::kFLOAT && ctx.allowTf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
     MatmulDesc desc;
-    KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescCreate(desc.out(), CUBLAS_COMPUTE_32F, CUDA_R_32F));
+    KILN_CUBLAS_RETURN_IF_ERROR(cublasLtMatmulDescCreate(desc.out(), compute, CUDA_R_32F));
     KILN_RETURN_IF_ERROR(setDesc(desc.get(), CUBLASLT_MATMUL_DESC_TRANSA,
                                  static_cast<int32_t>(plan.first.transposed ? CUBLAS_OP_T : CUBLAS_OP_N)));
     KILN_RETURN_IF_ERROR(setDesc(desc.get(), CUBLASLT_MATMUL_DESC_TRANSB,

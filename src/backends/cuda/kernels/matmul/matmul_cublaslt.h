@@ -21,7 +21,7 @@ constexpr int64_t kCublasLtWorkspaceBytes = int64_t{32} << 20;
 /// must not overlap c. An unsupported Status means cuBLASLt has no algorithm for this epilogue and
 /// layout; calls of earlier batch groups may then have written part of c (a plain retry rewrites all of
 /// it). a, b and c share one type:
-/// float32 (exact float32 math, no TF32), float16 or bfloat16 (float32 accumulation, one rounding on
+/// float32 (exact float32 math; TF32 when ctx.allowTf32), float16 or bfloat16 (float32 accumulation, one rounding on
 /// store). Enqueue-only on ctx.stream; needs ctx.libraries; uses ctx.workspace.
 Status matmulBiasAct(const ir::MatrixMultiplyAttrs& attrs, const TensorRef& a, const TensorRef& b,
                      const TensorRef* bias, const TensorRef* addend, EpilogueActivation activation,
