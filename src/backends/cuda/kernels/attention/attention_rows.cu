@@ -1,8 +1,9 @@
 // The general Attention kernel: any float type (float32 keeps float32 accuracy), head dims D and Dv up to
 // kRowsMaxHeadDim, any strides (k stored transposed too) and any alignment. A block of 8 warps takes 8
 // query rows of one (batch, head), a warp per row. Keys come in tiles of 32: the block stages the tile's K
-// rows in shared memory as float (an odd row pitch keeps the lanes' reads on distinct banks), each lane
-// scores one key against its warp's query row (also staged as float), and the warp runs the online
+// rows in shared memory as float (a padded row pitch keeps the lanes' reads on distinct banks), each lane
+// scores one key against its warp's query row (also staged as float; 16-byte reads when D is a multiple
+// of 4), and the warp runs the online
 // softmax over the tile (max and sum by shuffles, the accumulators rescaled when the max grows). Each lane
 // then accumulates output columns lane, lane + 32, ... from the tile's V rows, read straight from global
 // memory (consecutive lanes read consecutive columns) with every probability broadcast by a shuffle. A row
@@ -29,16 +30,18 @@ __device__ __forceinline__ float warpSum(float v) {
     return v;
 }
 
-/// Shared floats per row of the K tile: D rounded up to an odd count (lane j reads row j, so an odd pitch
-/// puts the 32 lanes of a column on 32 banks).
-__host__ __device__ inline int kPitch(int64_t d) {
-    return static_cast<int>(d | 1);
+/// Shared floats per row of the K tile. Lane j reads row j: with single floats an odd pitch puts the 32
+/// lanes of a column on 32 banks; with float4 reads (D a multiple of 4) a pitch of D + 4 puts each group of
+/// 8 lanes (one shared-memory wavefront) on distinct 16-byte slots, and keeps every row 16-byte aligned.
+__host__ __device__ inline int kPitch(int64_t d, bool vec4) {
+    return static_cast<int>(vec4 ? d + 4 : (d | 1));
 }
 
-template <ElemType kT, int kChunks>
+template <ElemType kT, int kChunks, bool kVec4>
 __global__ void __launch_bounds__(kThreads) attentionRowsKernel(AttentionArgs a) {
-    extern __shared__ float smem[];
-    const int d = static_cast<int>(a.d), dv = static_cast<int>(a.dv), pitch = kPitch(a.d);
+    extern __shared__ float4 smem4[];  // float4: 16-byte aligned for the vector reads
+    float* smem = reinterpret_cast<float*>(smem4);
+    const int d = static_cast<int>(a.d), dv = static_cast<int>(a.dv), pitch = kPitch(a.d, kVec4);
     float* sK = smem;                      // [kTileKeys][pitch]
     float* sQ = smem + kTileKeys * pitch;  // [kWarps][d]
     const int tid = static_cast<int>(threadIdx.x), warp = tid >> 5, lane = tid & 31;
@@ -77,7 +80,19 @@ __global__ void __launch_bounds__(kThreads) attentionRowsKernel(AttentionArgs a)
         if (lane < keys) {
             const float* kr = sK + lane * pitch;
             float dot = 0.0f;
-            for (int e = 0; e < d; ++e) dot = fmaf(q[e], kr[e], dot);
+            if constexpr (kVec4) {
+                const float4* q4 = reinterpret_cast<const float4*>(q);
+                const float4* k4 = reinterpret_cast<const float4*>(kr);
+                for (int e = 0; e < d / 4; ++e) {
+                    const float4 x4 = q4[e], y4 = k4[e];
+                    dot = fmaf(x4.x, y4.x, dot);
+                    dot = fmaf(x4.y, y4.y, dot);
+                    dot = fmaf(x4.z, y4.z, dot);
+                    dot = fmaf(x4.w, y4.w, dot);
+                }
+            } else {
+                for (int e = 0; e < d; ++e) dot = fmaf(q[e], kr[e], dot);
+            }
             x = dot * a.scale;
             if (masked) x += loadElem(a.maskType, a.mask.data, maskBase + (tile + lane) * a.mask.stride[3]);
         }
@@ -112,21 +127,26 @@ __global__ void __launch_bounds__(kThreads) attentionRowsKernel(AttentionArgs a)
     }
 }
 
-template <ElemType kT>
-cudaError_t launchTyped(const AttentionArgs& a, cudaStream_t stream) {
+template <ElemType kT, bool kVec4>
+cudaError_t launchShaped(const AttentionArgs& a, cudaStream_t stream) {
     const int64_t blocks = (a.sq + kWarps - 1) / kWarps * a.batch * a.heads;
-    const size_t smem = static_cast<size_t>(kTileKeys * kPitch(a.d) + kWarps * a.d) * sizeof(float);
+    const size_t smem = static_cast<size_t>(kTileKeys * kPitch(a.d, kVec4) + kWarps * a.d) * sizeof(float);
     const unsigned grid = static_cast<unsigned>(blocks);
     if (a.dv <= 32) {
-        attentionRowsKernel<kT, 1><<<grid, kThreads, smem, stream>>>(a);
+        attentionRowsKernel<kT, 1, kVec4><<<grid, kThreads, smem, stream>>>(a);
     } else if (a.dv <= 64) {
-        attentionRowsKernel<kT, 2><<<grid, kThreads, smem, stream>>>(a);
+        attentionRowsKernel<kT, 2, kVec4><<<grid, kThreads, smem, stream>>>(a);
     } else if (a.dv <= 128) {
-        attentionRowsKernel<kT, 4><<<grid, kThreads, smem, stream>>>(a);
+        attentionRowsKernel<kT, 4, kVec4><<<grid, kThreads, smem, stream>>>(a);
     } else {
-        attentionRowsKernel<kT, 8><<<grid, kThreads, smem, stream>>>(a);
+        attentionRowsKernel<kT, 8, kVec4><<<grid, kThreads, smem, stream>>>(a);
     }
     return cudaGetLastError();
+}
+
+template <ElemType kT>
+cudaError_t launchTyped(const AttentionArgs& a, cudaStream_t stream) {
+    return a.d % 4 == 0 ? launchShaped<kT, true>(a, stream) : launchShaped<kT, false>(a, stream);
 }
 
 }  // namespace
