@@ -119,14 +119,9 @@ Path hostChoice(const ir::AttentionAttrs& a, const std::vector<HostTensor>& inpu
 /// weight, so of the output's scale max|v| = 1) and the output once; the rows kernel only the output.
 /// Scores are float32 on both sides. float32: a few dozen float roundings of the scale.
 double tolerance(DataType t, double want) {
-    switch (t) {
-        case DataType::kHALF:
-            return 2e-3 + 1e-3 * std::fabs(want);
-        case DataType::kBF16:
-            return 1.6e-2 + 8e-3 * std::fabs(want);
-        default:
-            return 2e-6 + 1e-5 * std::fabs(want);
-    }
+    if (t == DataType::kHALF) return 2e-3 + 1e-3 * std::fabs(want);
+    if (t == DataType::kBF16) return 1.6e-2 + 8e-3 * std::fabs(want);
+    return 2e-6 + 1e-5 * std::fabs(want);
 }
 
 void checkAttention(cudaStream_t stream, const Case& c, uint64_t seed) {
@@ -426,7 +421,10 @@ TEST_F(CudaAttentionTest, BertBlockBuiltForTheGpuInFp16HasOneAttentionLayerAndMa
     std::unique_ptr<IEngineInspector> inspector(gpu.engine->createEngineInspector());
     const std::string info = inspector->getEngineInformation();
     EXPECT_NE(info.find("\"op\":\"Attention\""), std::string::npos) << info;
-    EXPECT_NE(info.find("\"tactic\":\"attention_flash_mma\""), std::string::npos) << info;
+    // The autotuner timed both kernels at these small shapes; either may win.
+    EXPECT_TRUE(info.find("\"tactic\":\"attention_flash_mma\"") != std::string::npos ||
+                info.find("\"tactic\":\"attention_rows\"") != std::string::npos)
+        << info;
 
     const BlockInputs in = blockInputs(shape);
     const size_t n = in.qkv[0].size();
