@@ -370,4 +370,31 @@ struct PointwiseAttrs {
     template <class V> void visit(V& v) { v("code", code); v("immediates", immediates); v("output_type", outputType); }
 };
 
+/// Kiln: how a 4-D Attention operand orders its axes, outermost first: B (batch), H (heads), S (sequence:
+/// queries for q and the output, keys for k and v), D (head dim). kBHDS (the keys already transposed) is
+/// for k only. ir/attention_layout.h maps layouts to dims and strides.
+enum class AttentionLayout : int32_t { kBHSD = 0, kBSHD = 1, kSBHD = 2, kBHDS = 3 };
+
+/// Kiln: fused multi-head attention (made by the fuse-attention pass). For every batch b and head h:
+///   O[b,h] = softmax(scale * Q[b,h] K[b,h]^T + mask[b,h]) V[b,h]
+/// with Q [Sq, D], K [Skv, D], V [Skv, Dv] the (b, h) slices of q, k, v as their layouts store them, the
+/// softmax over the key axis, and the optional mask (input 3, any float type) broadcast numpy-style to
+/// [B, H, Sq, Skv]. Scores are float32 values (the dot product scaled, rounded to float32, plus the mask);
+/// the softmax and both products accumulate in float32 or wider. A row whose scores have no finite maximum
+/// (all -inf, a NaN, +inf) is NaN, as SoftMax makes it; with zeroFullyMaskedRows it is 0 instead (the
+/// Where(IsNaN(P), 0, P) that ONNX exports of masked attention write). The layouts let the op read its
+/// operands and write its output through the head transposes around it instead of copying them.
+struct AttentionAttrs {
+    float scale{1.0f};
+    AttentionLayout qLayout{AttentionLayout::kBHSD};
+    AttentionLayout kLayout{AttentionLayout::kBHSD};
+    AttentionLayout vLayout{AttentionLayout::kBHSD};
+    AttentionLayout outLayout{AttentionLayout::kBHSD};
+    bool zeroFullyMaskedRows{false};
+    template <class V> void visit(V& v) {
+        v("scale", scale); v("q_layout", qLayout); v("k_layout", kLayout); v("v_layout", vLayout);
+        v("out_layout", outLayout); v("zero_fully_masked_rows", zeroFullyMaskedRows);
+    }
+};
+
 }  // namespace kiln::ir

@@ -45,6 +45,7 @@ bool takesStorageOnlyTypes(OpKind kind) {
         case OpKind::kScatter:
         case OpKind::kTrilu:
         case OpKind::kPointwise:
+        case OpKind::kAttention:
             return false;
     }
     return false;

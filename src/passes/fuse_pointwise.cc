@@ -110,6 +110,7 @@ bool fusible(const Graph& g, const Node& n, const std::vector<bool>& shapeValues
         case ir::OpKind::kTrilu:
         case ir::OpKind::kQuantize:
         case ir::OpKind::kDequantize:
+        case ir::OpKind::kAttention:
         case ir::OpKind::kPointwise:  // already fused: growing it would re-encode its program
             return false;
     }

@@ -39,6 +39,10 @@ const std::vector<const char*>& order() {
         "channels-last",
         // Right after channels-last: the conversions it put between consecutive convolutions cancel.
         "cancel-transposes",
+        // After the epilogue passes (a mask they folded into the scores' MatrixMultiply is taken from there)
+        // and before fuse-pointwise, which would otherwise turn the scale, mask add and NaN guard between
+        // the two products into a program and hide the chain.
+        "fuse-attention",
         // Last: the pattern passes (GELU, matmul/conv epilogues) first take the pointwise ops they fold into
         // one library call or activation; what they leave becomes one interpreted kernel per chain.
         "fuse-pointwise",

@@ -343,5 +343,18 @@ bool isDeclared(CastRoundMode v) {
 const char* enumTypeName(CastRoundMode) {
     return "CastRoundMode";
 }
+bool isDeclared(ir::AttentionLayout v) {
+    switch (v) {
+        case ir::AttentionLayout::kBHSD:
+        case ir::AttentionLayout::kBSHD:
+        case ir::AttentionLayout::kSBHD:
+        case ir::AttentionLayout::kBHDS:
+            return true;
+    }
+    return false;
+}
+const char* enumTypeName(ir::AttentionLayout) {
+    return "AttentionLayout";
+}
 
 }  // namespace kiln::plan

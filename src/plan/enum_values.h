@@ -5,6 +5,7 @@
 // overload here.
 #pragma once
 
+#include "ir/attrs.h"
 #include "kiln/layer_types.h"
 #include "kiln/types.h"
 
@@ -54,5 +55,7 @@ bool isDeclared(ScatterReduction v);
 const char* enumTypeName(ScatterReduction);
 bool isDeclared(CastRoundMode v);
 const char* enumTypeName(CastRoundMode);
+bool isDeclared(ir::AttentionLayout v);
+const char* enumTypeName(ir::AttentionLayout);
 
 }  // namespace kiln::plan

@@ -56,6 +56,7 @@ struct CudaRunOptions {
     int64_t workspaceBytes{0};
     int sentinelByte{0xff};    ///< output fill before the run: NaN / -1 for most types
     int64_t misalignBytes{0};  ///< shift of every device input and output from cudaMalloc's alignment
+    int64_t tactic{-1};        ///< KernelContext::tactic (-1: the kernel's default choice)
 };
 
 /// Runs `fn` on `inputs` with outputs shaped like `outputsLike`; synchronizes and copies the outputs back.
@@ -100,6 +101,7 @@ StatusOr<std::vector<HostTensor>> runCuda(Status (*fn)(const Attrs&, const cuda:
     ctx.stream = stream;
     ctx.workspace = workspace ? workspace->ptr : nullptr;
     ctx.workspaceSize = workspace ? options.workspaceBytes : 0;
+    ctx.tactic = options.tactic;
     KILN_RETURN_IF_ERROR(fn(attrs, ctx));
     const cudaError_t err = cudaStreamSynchronize(stream);
     if (err != cudaSuccess)

@@ -24,6 +24,7 @@ StatusOr<std::vector<TacticCandidate>> listTactics(const ir::Attrs& attrs, const
         KILN_RETURN_IF_ERROR(runConvolution(*conv, query));
     if (const auto* mm = std::get_if<ir::MatrixMultiplyAttrs>(&attrs))
         KILN_RETURN_IF_ERROR(runMatrixMultiply(*mm, query));
+    if (const auto* at = std::get_if<ir::AttentionAttrs>(&attrs)) KILN_RETURN_IF_ERROR(runAttention(*at, query));
     return out;
 }
 
