@@ -12,8 +12,9 @@
 // after staging and that cuDNN accepts for these descriptors. The autotuner's query (ctx.candidates)
 // lists every ranked algorithm that fits. Descriptors are host-only and made per launch.
 //
-// Depthwise layers have a second tactic, the own kernel of conv_depthwise.h (kDepthwiseTactic): listed
-// for the autotuner when it applies and run when the plan chose it; it fuses the whole epilogue.
+// Depthwise layers have a second tactic, the own kernel of conv_depthwise.h for their layout
+// (kDepthwiseTactic channels-first, kDepthwiseNhwcTactic channels-last): listed for the autotuner when it
+// applies and run when the plan chose it; it fuses the whole epilogue.
 #include <algorithm>
 #include <vector>
 
@@ -73,19 +74,30 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
         KILN_RETURN_IF_ERROR(biasAdd());
         return epilogueTail();
     }
-    // Planned only when asked for: the refusal text would be host time on every other launch.
+    // The own depthwise kernels, one per layout. Planned only when asked for: the refusal text would be
+    // host time on every other launch.
     DepthwisePlan depthwise;
-    const bool wantDepthwise = ctx.candidates || ctx.tactic == kDepthwiseTactic;
-    const std::string notDepthwise = nhwc            ? std::string("the own kernel is channels-first only")
-                                     : wantDepthwise ? planDepthwise(a, x, w, y, bias, addend, &depthwise)
-                                                     : "";
+    DepthwiseNhwcPlan depthwiseNhwc;
+    const bool wantDirect = ctx.candidates || ctx.tactic == kDepthwiseTactic;
+    const bool wantNhwc = ctx.candidates || ctx.tactic == kDepthwiseNhwcTactic;
+    const std::string notDepthwise = !wantDirect ? ""
+                                     : nhwc      ? std::string("the own kernel is channels-first only")
+                                                 : planDepthwise(a, x, w, y, bias, addend, &depthwise);
+    const std::string notDepthwiseNhwc =
+        wantNhwc ? planDepthwiseNhwc(a, ctx.inputs[0], ctx.inputs[1], y, bias, addend, &depthwiseNhwc) : "";
+    const auto refuseTactic = [&](const char* name, const std::string& why) {
+        return invalidArgument(
+            std::string(op) + ": tactic " + name + " cannot run input " + toString(ctx.inputs[0].shape) +
+            " with kernel " + toString(ctx.inputs[1].shape) + " and nbGroups " + std::to_string(groups) +
+            ": " + why + "; rebuild the plan (the autotuner offers it only where it applies)");
+    };
     if (ctx.tactic == kDepthwiseTactic && !ctx.candidates) {
-        if (!notDepthwise.empty())
-            return invalidArgument(std::string(op) + ": tactic " + kDepthwiseTacticName + " cannot run input " +
-                                   toString(x.shape) + " with kernel " + toString(w.shape) + " and nbGroups " +
-                                   std::to_string(groups) + ": " + notDepthwise +
-                                   "; rebuild the plan (the autotuner offers it only where it applies)");
+        if (!notDepthwise.empty()) return refuseTactic(kDepthwiseTacticName, notDepthwise);
         return runDepthwiseDirect(a, ctx, depthwise);
+    }
+    if (ctx.tactic == kDepthwiseNhwcTactic && !ctx.candidates) {
+        if (!notDepthwiseNhwc.empty()) return refuseTactic(kDepthwiseNhwcTacticName, notDepthwiseNhwc);
+        return runDepthwiseNhwc(a, ctx, depthwiseNhwc);
     }
     if (!ctx.libraries)
         return invalidState(std::string(op) + " on CUDA needs the context's cuDNN handle, got none (input " +
@@ -194,6 +206,8 @@ Status runConvolution(const ir::ConvolutionAttrs& a, const KernelContext& ctx) {
                                        staging + static_cast<int64_t>((need + 255) / 256 * 256)});
         }
         if (notDepthwise.empty()) ctx.candidates->push_back({kDepthwiseTactic, kDepthwiseTacticName, 0});
+        if (notDepthwiseNhwc.empty())
+            ctx.candidates->push_back({kDepthwiseNhwcTactic, kDepthwiseNhwcTacticName, 0});
         return Status::ok();
     }
     if (fused) {
