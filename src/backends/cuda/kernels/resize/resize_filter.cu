@@ -4,8 +4,9 @@
 // normalized, taps outside the input dropped and the rest renormalized with excludeOutside, zero-weight
 // taps left out (so an inf neighbour cannot make NaN). The output is the sum over the product of the
 // axes' taps, which equals the reference's one-axis-at-a-time passes up to rounding; weights are
-// computed in double, the sum in float. A point outside the input under tf_crop_and_resize takes the
-// extrapolation value.
+// computed in double (resize_math.h), the sum in float. A point outside the input under
+// tf_crop_and_resize takes the extrapolation value. The fast path for resizing only the last two axes is
+// resize_trailing.cu; this kernel serves every other case.
 #include "backends/cuda/kernels/resize/resize_coords.cuh"
 
 namespace kiln::cuda::rk {
@@ -19,50 +20,18 @@ struct AxisTaps {
     float weight[kMaxFilterTaps];
 };
 
-__device__ __forceinline__ double cubicKernel(double t, double a) {
-    t = fabs(t);
-    if (t <= 1.0) return ((a + 2.0) * t - (a + 3.0)) * t * t + 1.0;
-    if (t < 2.0) return ((a * t - 5.0 * a) * t + 8.0 * a) * t - 4.0 * a;
-    return 0.0;
-}
-
-__device__ __forceinline__ double linearKernel(double t) {
-    t = fabs(t);
-    return t < 1.0 ? 1.0 - t : 0.0;
-}
-
-/// Taps around source coordinate x on an axis of n points (element stride `stride`).
-__device__ void filterTaps(const ResizeParams& p, double x, int64_t n, double s, int64_t stride,
-                           AxisTaps& t) {
-    const bool linear = p.mode == InterpolationMode::kLINEAR;
-    const double radius = linear ? 1.0 : 2.0;
-    // base + ratio = x with ratio in (0, 1]: the taps first .. 1 - first sit symmetrically around the
-    // cell [base, base + 1].
-    double base = floor(x), ratio = x - base;
-    if (ratio == 0.0) {
-        base -= 1.0;
-        ratio = 1.0;
-    }
-    const int64_t first = static_cast<int64_t>(floor(-radius / s)) + 1;
-    double w[kMaxFilterTaps];
-    int64_t idx[kMaxFilterTaps];
-    int count = 0;
-    double sum = 0.0;
-    for (int64_t k = first; k <= 1 - first && count < kMaxFilterTaps; ++k) {
-        const int64_t j = static_cast<int64_t>(base) + k;
-        if (p.excludeOutside && (j < 0 || j >= n)) continue;
-        const double d = (static_cast<double>(k) - ratio) * s;
-        w[count] = linear ? linearKernel(d) : cubicKernel(d, p.cubicCoeff);
-        idx[count] = j < 0 ? 0 : (j > n - 1 ? n - 1 : j);
-        sum += w[count++];
-    }
-    const bool normalize = (p.excludeOutside || s < 1.0) && sum != 0.0;
+/// The non-zero taps around source coordinate x on an axis of n points (element stride `stride`), in
+/// the order of the shared positional computation (resize_math.h).
+__device__ void compactTaps(const ResizeParams& p, double x, int64_t n, double s, int64_t stride,
+                            AxisTaps& t) {
+    int64_t index[kMaxFilterTaps];
+    double weight[kMaxFilterTaps];
+    filterTaps<kMaxFilterTaps>(p, x, n, s, index, weight);
     t.n = 0;
-    for (int i = 0; i < count; ++i) {
-        const double wi = normalize ? w[i] / sum : w[i];
-        if (wi == 0.0) continue;
-        t.offset[t.n] = idx[i] * stride;
-        t.weight[t.n++] = static_cast<float>(wi);
+    for (int i = 0; i < kMaxFilterTaps; ++i) {
+        if (weight[i] == 0.0) continue;
+        t.offset[t.n] = index[i] * stride;
+        t.weight[t.n++] = static_cast<float>(weight[i]);
     }
 }
 
@@ -85,7 +54,7 @@ __global__ void resizeFilterKernel(const T* __restrict__ x, T* __restrict__ y, i
             }
             const Source s = sourceCoordinate(p, a, c);
             extrapolated = extrapolated || s.extrapolated;
-            if (!extrapolated) filterTaps(p, s.x, a.in, a.filterScale, p.inStrides[d], taps[nbFiltered]);
+            if (!extrapolated) compactTaps(p, s.x, a.in, a.filterScale, p.inStrides[d], taps[nbFiltered]);
             ++nbFiltered;
         }
         if (extrapolated) {

@@ -20,13 +20,8 @@ __global__ void resizeNearestKernel(const W* __restrict__ x, W* __restrict__ y, 
             const ResizeAxis a = axisParams(p, d);
             const int64_t c = rest % a.out;
             rest /= a.out;
-            int64_t j = c;
-            if (!a.identity) {
-                const Source s = sourceCoordinate(p, a, c);
-                extrapolated = extrapolated || s.extrapolated;
-                const double r = roundNearest(p.rounding, s.x);
-                j = r < 0.0 ? 0 : (r > static_cast<double>(a.in - 1) ? a.in - 1 : static_cast<int64_t>(r));
-            }
+            const int64_t j = nearestSource(p, a, c);
+            extrapolated = extrapolated || j < 0;
             src += j * p.inStrides[d];
         }
         W fill;
