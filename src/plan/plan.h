@@ -29,8 +29,8 @@ namespace kiln::plan {
 /// would reject it, newer ones would miss it). 2: the ONNX-conformance attributes (Reduce
 /// noop_with_empty_axes, Cast saturate, blocked quantization, Resize modes, Scatter reductions, pooling
 /// indices) and the new data types. 3: fused epilogues (MatrixMultiply, Convolution), the Pointwise op,
-/// channels-last convolutions, the tuned tactics and the workspace in the header.
-constexpr uint32_t kPlanFormatVersion = 3;
+/// channels-last convolutions, the tuned tactics and the workspace in the header. 4: channels-last pooling.
+constexpr uint32_t kPlanFormatVersion = 4;
 
 struct PlanHeader {
     uint32_t formatVersion{kPlanFormatVersion};
