@@ -91,11 +91,16 @@ struct PoolingAttrs {
     /// Kiln: output 1 (max pooling only, when the node has it) numbers the spatial position column-major
     /// (ONNX storage_order = 1); row-major when false.
     bool indicesColumnMajor{false};
+    /// Kiln: x and y are [N, H, W, C] (NHWC, 2-D pooling only, no indices output), so pooling sits between
+    /// channels-last convolutions without transposes. Set by the channels-last pass for GPU plans; ONNX and
+    /// the network API always make channels-first pooling.
+    bool channelsLast{false};
     template <class V> void visit(V& v) {
         v("type", type); v("window_size", windowSize); v("stride", stride); v("pre_padding", prePadding);
         v("post_padding", postPadding); v("dilation", dilation); v("padding_mode", paddingMode);
         v("average_count_excludes_padding", averageCountExcludesPadding); v("global", global);
         v("blend_factor", blendFactor); v("indices_column_major", indicesColumnMajor);
+        v("channels_last", channelsLast);
     }
 };
 

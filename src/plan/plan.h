@@ -29,7 +29,8 @@ namespace kiln::plan {
 /// would reject it, newer ones would miss it). 2: the ONNX-conformance attributes (Reduce
 /// noop_with_empty_axes, Cast saturate, blocked quantization, Resize modes, Scatter reductions, pooling
 /// indices) and the new data types. 3: fused epilogues (MatrixMultiply, Convolution), the Pointwise op,
-/// channels-last convolutions, the tuned tactics, the workspace and the TF32 permission in the header.
+/// channels-last convolutions and pooling, the Attention op, the tuned tactics, the workspace and the TF32
+/// permission in the header.
 constexpr uint32_t kPlanFormatVersion = 3;
 
 struct PlanHeader {

@@ -2,17 +2,22 @@
 // layer / instance / group norm (per-channel and per-group affine, 1-D to 3-D spatial, mixed float types,
 // warp- and block-sized groups, constant groups), and max / average / blend pooling in 1-D, 2-D and 3-D
 // with stride, dilation, explicit and SAME padding, ceil mode, count-includes-padding, global windows
-// and int8 / uint8 / fp8 max pooling. Max pooling is exact; averages and normalization are compared with
-// a tolerance from float32's rounding over the reduction length plus one ulp of the output type.
+// and int8 / uint8 / fp8 max pooling; channels-last pooling ([N, H, W, C]) on every 2-D case against the
+// channels-first reference permuted, on its vector and scalar paths (C a multiple of 16 bytes or not,
+// aligned and misaligned pointers), and an opt-in NCHW vs NHWC MaxPool benchmark. Max pooling is exact;
+// averages and normalization are compared with a tolerance from float32's rounding over the reduction
+// length plus one ulp of the output type.
 // Skipped, never passed, without a CUDA device.
 #include <gtest/gtest.h>
 
 #if defined(KILN_HAS_CUDA)
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "gpu/cuda_kernel_test_util.h"
 #include "gpu/reduce_family_util.h"
 
 namespace kiln::testing {
@@ -140,10 +145,18 @@ double poolTolerance(PoolingType type, DataType t, int64_t taps, double want) {
     return ulpAt(t, want) + (static_cast<double>(taps) + 8.0) * kFloatEps * 2.0 * (1.0 + std::fabs(want));
 }
 
+/// How checkPool runs the CUDA kernel: channels-first, or channels-last on the input permuted to
+/// [N, H, W, C] (compared with the channels-first reference's output permuted the same way), with every
+/// device pointer shifted by `misalignBytes`.
+struct PoolLayout {
+    bool channelsLast{false};
+    int64_t misalignBytes{0};
+};
+
 void checkPool(cudaStream_t stream, const PoolCase& c, PoolingType type, DataType t, bool excludePadding,
-               uint64_t seed) {
+               uint64_t seed, PoolLayout layout = {}) {
     const float blend = type == PoolingType::kMAX_AVERAGE_BLEND ? 0.3f : 0.0f;
-    const ir::PoolingAttrs a = poolAttrs(c, type, excludePadding, blend);
+    ir::PoolingAttrs a = poolAttrs(c, type, excludePadding, blend);
     const Dims xs = dimsOf(c.x);
     const bool integer = t == DataType::kINT8 || t == DataType::kUINT8;
     const HostTensor x = HostTensor::random(t, xs, seed, integer ? 0.0 : -3.0, integer ? 120.0 : 3.0);
@@ -151,11 +164,17 @@ void checkPool(cudaStream_t stream, const PoolCase& c, PoolingType type, DataTyp
                        " window " + toString(a.windowSize) + " stride " + toString(a.stride) + " pre " +
                        toString(a.prePadding) + " post " + toString(a.postPadding) + " dilation " +
                        toString(a.dilation) + " mode " + std::to_string(static_cast<int>(c.mode)) +
-                       (c.global ? " global" : "") + (excludePadding ? "" : " count-includes-padding");
+                       (c.global ? " global" : "") + (excludePadding ? "" : " count-includes-padding") +
+                       (layout.channelsLast ? " channels-last" : "") +
+                       (layout.misalignBytes ? " misaligned by " + std::to_string(layout.misalignBytes) : "");
     auto want = runSingleOp(a, {x});
     ASSERT_TRUE(want.isOk()) << what << ": " << want.status().message();
-    const HostTensor& w = want.value()[0];
-    auto got = runCuda(cuda::runPooling, a, {x}, {w}, stream);
+    const HostTensor w = layout.channelsLast ? gputest::toChannelsLast(want.value()[0]) : want.value()[0];
+    a.channelsLast = layout.channelsLast;
+    CudaRunOptions options;
+    options.misalignBytes = layout.misalignBytes;
+    auto got = runCuda(cuda::runPooling, a, {layout.channelsLast ? gputest::toChannelsLast(x) : x}, {w},
+                       stream, options);
     ASSERT_TRUE(got.isOk()) << what << ": " << got.status().message();
     int64_t taps = 1;
     if (c.global)
@@ -197,6 +216,137 @@ TEST_F(CudaNormPoolTest, MaxPoolingOfInt8Uint8AndFp8IsExact) {
         for (DataType t : {DataType::kINT8, DataType::kUINT8, DataType::kFP8})
             checkPool(stream, c, PoolingType::kMAX, t, true, ++seed);
     checkPool(stream, kPoolCases[0], PoolingType::kAVERAGE, DataType::kFP8, true, ++seed);
+}
+
+/// The 2-D cases with C as written (3: one channel per thread) and with C = 16 (whole 16-byte vectors in
+/// every type).
+std::vector<PoolCase> channelsLastCases() {
+    std::vector<PoolCase> out;
+    for (const PoolCase& c : kPoolCases) {
+        if (c.x.size() != 4) continue;
+        out.push_back(c);
+        out.push_back(c);
+        out.back().x[1] = 16;
+    }
+    return out;
+}
+
+// Channels-last (what the channels-last pass makes of 2-D pooling after a convolution): every 2-D case,
+// pooling type and float type, on the scalar path (C = 3 or 1, and C = 16 with pointers one element off
+// 16-byte alignment) and the vector path (C = 16, aligned).
+TEST_F(CudaNormPoolTest, ChannelsLastPoolingEveryTypeGeometryAndFloatType) {
+    uint64_t seed = 6000;
+    for (const PoolCase& c : channelsLastCases())
+        for (DataType t : kFloatTypes) {
+            const int64_t es = dataTypeSize(t);
+            for (PoolLayout layout : {PoolLayout{true, 0}, PoolLayout{true, es}}) {
+                if (layout.misalignBytes != 0 && c.x[1] != 16) continue;  // already scalar
+                checkPool(stream, c, PoolingType::kMAX, t, true, ++seed, layout);
+                checkPool(stream, c, PoolingType::kAVERAGE, t, true, ++seed, layout);
+                checkPool(stream, c, PoolingType::kAVERAGE, t, false, ++seed, layout);
+                checkPool(stream, c, PoolingType::kMAX_AVERAGE_BLEND, t, true, ++seed, layout);
+            }
+        }
+}
+
+TEST_F(CudaNormPoolTest, ChannelsLastMaxPoolingOfInt8Uint8AndFp8IsExact) {
+    uint64_t seed = 7000;
+    for (const PoolCase& c : channelsLastCases())
+        for (DataType t : {DataType::kINT8, DataType::kUINT8, DataType::kFP8}) {
+            checkPool(stream, c, PoolingType::kMAX, t, true, ++seed, {true, 0});
+            if (c.x[1] == 16) checkPool(stream, c, PoolingType::kMAX, t, true, ++seed, {true, 1});
+        }
+}
+
+TEST_F(CudaNormPoolTest, ChannelsLastPoolingPropagatesNaN) {
+    for (int64_t channels : {int64_t{3}, int64_t{8}})
+        for (bool global : {false, true})
+            for (PoolingType type : {PoolingType::kMAX, PoolingType::kAVERAGE}) {
+                PoolCase c{{1, channels, 4, 4}, {2, 2}, {2, 2}, {}, {}, {}};
+                if (global)
+                    c = PoolCase{
+                        {1, channels, 4, 4}, {}, {}, {}, {}, {}, PaddingMode::kEXPLICIT_ROUND_DOWN, true};
+                ir::PoolingAttrs a = poolAttrs(c, type, true, 0.0f);
+                HostTensor x = HostTensor::random(DataType::kHALF, dimsOf(c.x), 7);
+                x.set(5, NAN);  // channel 0, pixel (1, 1)
+                auto want = runSingleOp(a, {x});
+                ASSERT_TRUE(want.isOk()) << want.status().message();
+                a.channelsLast = true;
+                auto got = runCuda(cuda::runPooling, a, {gputest::toChannelsLast(x)},
+                                   {gputest::toChannelsLast(want.value()[0])}, stream);
+                ASSERT_TRUE(got.isOk()) << got.status().message();
+                const HostTensor w = gputest::toChannelsLast(want.value()[0]);
+                expectNear(
+                    got.value()[0], w,
+                    [&](int64_t i) { return poolTolerance(type, DataType::kHALF, 16, w.at(i)); },
+                    "channels-last NaN pooling, C " + std::to_string(channels) + (global ? " global" : ""));
+            }
+}
+
+TEST(CudaNormPoolChecks, ChannelsLastPoolingRefusesOtherRanksAndIndices) {  // runs without a device
+    ir::PoolingAttrs a;
+    a.windowSize = makeDims({2});
+    a.channelsLast = true;
+    const HostTensor x3(DataType::kHALF, makeDims({1, 8, 4})), y3(DataType::kHALF, makeDims({1, 4, 4}));
+    expectRefused(runWithoutMemory(cuda::runPooling, a, {x3}, {y3}), ErrorCode::kINVALID_ARGUMENT,
+                  {"2-D [N, H, W, C]", "[1,8,4]"});
+    a.windowSize = makeDims({2, 2});
+    const HostTensor x(DataType::kHALF, makeDims({1, 4, 4, 8})), y(DataType::kHALF, makeDims({1, 2, 2, 8}));
+    const HostTensor idx(DataType::kINT64, makeDims({1, 2, 2, 8}));
+    expectRefused(runWithoutMemory(cuda::runPooling, a, {x}, {y, idx}), ErrorCode::kINVALID_ARGUMENT,
+                  {"no indices output", "2 outputs"});
+}
+
+/// Mean time of one runPooling over `runs` launches after 5 warm-ups, in microseconds.
+double timePooling(const ir::PoolingAttrs& a, const cuda::KernelContext& ctx, int runs) {
+    for (int k = 0; k < 5; ++k) EXPECT_TRUE(cuda::runPooling(a, ctx).isOk());
+    cudaEvent_t start, stop;
+    cudaEventCreate(&start);
+    cudaEventCreate(&stop);
+    cudaEventRecord(start, ctx.stream);
+    for (int k = 0; k < runs; ++k) EXPECT_TRUE(cuda::runPooling(a, ctx).isOk());
+    cudaEventRecord(stop, ctx.stream);
+    EXPECT_EQ(cudaEventSynchronize(stop), cudaSuccess);
+    float ms = 0.0f;
+    cudaEventElapsedTime(&ms, start, stop);
+    cudaEventDestroy(start);
+    cudaEventDestroy(stop);
+    return 1000.0 * static_cast<double>(ms) / runs;
+}
+
+// Opt-in (run with --gtest_also_run_disabled_tests): ResNet's and FCN's stem MaxPool (3x3, stride 2,
+// padding 1) at batch 64 in float16, NCHW kernel vs NHWC kernel, with the bandwidth bound (input read once,
+// output written once, at 3.35 TB/s, an H100 SXM). Prints a table; asserts that both run.
+TEST_F(CudaNormPoolTest, DISABLED_BenchmarkChannelsLastMaxPool) {
+    const PoolCase stem{{64, 64, 112, 112}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {}};
+    std::printf("%-22s %10s %10s %10s\n", "input [N,C,H,W] fp16", "NCHW us", "NHWC us", "bound us");
+    for (int64_t h : {int64_t{112}, int64_t{256}}) {
+        PoolCase c = stem;
+        c.x = {64, 64, h, h};
+        const Dims xs = dimsOf(c.x), ys = makeDims({64, 64, h / 2, h / 2});
+        DeviceBuffer x(static_cast<size_t>(volume(xs) * 2)), y(static_cast<size_t>(volume(ys) * 2));
+        ASSERT_TRUE(x.ptr && y.ptr);
+        cudaMemset(x.ptr, 0, static_cast<size_t>(volume(xs) * 2));
+        cudaDeviceSynchronize();
+        double us[2] = {0.0, 0.0};
+        for (int last = 0; last < 2; ++last) {
+            ir::PoolingAttrs a = poolAttrs(c, PoolingType::kMAX, true, 0.0f);
+            a.channelsLast = last == 1;
+            const std::vector<TensorRef> in{
+                TensorRef{DataType::kHALF, last ? channelsLastDims(xs) : xs, x.ptr}};
+            const std::vector<TensorRef> out{
+                TensorRef{DataType::kHALF, last ? channelsLastDims(ys) : ys, y.ptr}};
+            cuda::KernelContext ctx;
+            ctx.inputs = in;
+            ctx.outputs = out;
+            ctx.stream = stream;
+            us[last] = timePooling(a, ctx, 50);
+        }
+        const double bound = static_cast<double>((volume(xs) + volume(ys)) * 2) / 3.35e12 * 1e6;
+        std::printf("%-22s %10.1f %10.1f %10.1f\n", toString(xs).c_str(), us[0], us[1], bound);
+        EXPECT_GT(us[0], 0.0);
+        EXPECT_GT(us[1], 0.0);
+    }
 }
 
 TEST_F(CudaNormPoolTest, PoolingPropagatesNaNThroughMax) {

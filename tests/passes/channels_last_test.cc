@@ -1,8 +1,10 @@
 // channels-last and cancel-transposes: 2-D convolutions of float16/bfloat16 GPU plans become channels-last
 // ones between Shuffle transposes, the transposes that meet between consecutive convolutions cancel, and
-// the graph computes the same numbers on the reference backend (whose channels-last convolution permutes
-// into its channels-first one). CPU and float32 plans, 1-D convolutions and computed kernels keep the
-// graph; a transpose that is a graph output stays.
+// the graph computes the same numbers on the reference backend (whose channels-last convolution and
+// pooling permute into their channels-first ones). 2-D pooling after a convolution (global too, and chains
+// of poolings) converts; pooling with the indices output or fed NCHW from elsewhere does not. CPU and
+// float32 plans, 1-D convolutions and computed kernels keep the graph; a transpose that is a graph output
+// stays.
 #include <gtest/gtest.h>
 
 #include "pass_test_util.h"
@@ -128,6 +130,110 @@ TEST(ChannelsLast, CpuFloat32OneDAndComputedKernelsKeepTheGraph) {
         a.nbOutputMaps = 4;
         a.kernelSize = dims({3, 3});
         g.markOutput(op(g, "conv", a, {x, w}));
+        ASSERT_TRUE(g.inferShapes().isOk());
+        expectUnchanged("channels-last", g, gpuHalf());
+    }
+}
+
+ir::TensorId maxPool(ir::Graph& g, const std::string& name, ir::TensorId x, int outputs = 1) {
+    ir::PoolingAttrs a;  // ResNet's stem pool: 3x3, stride 2, padding 1
+    a.type = PoolingType::kMAX;
+    a.windowSize = dims({3, 3});
+    a.stride = dims({2, 2});
+    a.prePadding = dims({1, 1});
+    a.postPadding = dims({1, 1});
+    const ir::NodeId n = g.addNode(name, a, {x}, outputs);
+    for (int i = 1; i < outputs; ++i) g.markOutput(g.node(n).outputs[static_cast<size_t>(i)]);
+    return g.node(n).outputs[0];
+}
+
+int countChannelsLastPooling(const ir::Graph& g) {
+    int n = 0;
+    for (const ir::Node& node : g.nodes())
+        if (node.kind() == ir::OpKind::kPooling) n += std::get<ir::PoolingAttrs>(node.attrs).channelsLast;
+    return n;
+}
+
+// ResNet's stem: conv -> max pool -> conv. The pooling runs channels-last between them, so only the network's
+// input and output conversions stay.
+TEST(ChannelsLast, PoolingBetweenConvolutionsKeepsOneConversionEachWay) {
+    ir::Graph g;
+    const ir::TensorId x = g.addInput("x", kF32, dims({2, 3, 11, 14}));
+    const ir::TensorId c1 = conv(g, "conv1", x, 3, 5, 3, 1);  // [2, 5, 11, 7]
+    const ir::TensorId p = maxPool(g, "pool", c1);            // [2, 5, 6, 4]
+    g.markOutput(conv(g, "conv2", p, 5, 4, 1, 1));
+    ASSERT_TRUE(g.inferShapes().isOk());
+    const ir::Graph before = g;
+    EXPECT_TRUE(runLayoutPasses(g));
+    EXPECT_EQ(countChannelsLast(g), 2) << ir::dumpGraph(g);
+    EXPECT_EQ(countChannelsLastPooling(g), 1) << ir::dumpGraph(g);
+    EXPECT_EQ(countKind(g, ir::OpKind::kShuffle), 2) << ir::dumpGraph(g);
+    const ir::Node& pool = onlyNode(g, ir::OpKind::kPooling);
+    EXPECT_TRUE(g.tensor(pool.outputs[0]).shape == dims({2, 6, 4, 5})) << ir::dumpGraph(g);
+    expectSameNumbers(before, g, 1e-5, 1e-5);
+}
+
+// ResNet's head: conv -> global average pool -> reshape. The pooling converts; the conversion back is on the
+// [N, 1, 1, C] result. Two poolings in a row both convert.
+TEST(ChannelsLast, GlobalAndChainedPoolingConvert) {
+    ir::Graph g;
+    const ir::TensorId x = g.addInput("x", kF32, dims({2, 3, 9, 8}));
+    const ir::TensorId c1 = conv(g, "conv", x, 3, 6, 3, 3);  // [2, 6, 9, 4]
+    ir::PoolingAttrs avg;
+    avg.type = PoolingType::kAVERAGE;
+    avg.windowSize = dims({2, 2});
+    avg.stride = dims({1, 1});
+    const ir::TensorId p1 = op(g, "avg", avg, {c1});  // [2, 6, 8, 3]
+    ir::PoolingAttrs global;
+    global.type = PoolingType::kAVERAGE;
+    global.global = true;
+    const ir::TensorId p2 = op(g, "global", global, {p1});  // [2, 6, 1, 1]
+    ir::ShuffleAttrs flatten;
+    flatten.hasReshape = true;
+    flatten.reshapeDims = dims({2, 6});
+    g.markOutput(op(g, "flatten", flatten, {p2}));
+    ASSERT_TRUE(g.inferShapes().isOk());
+    const ir::Graph before = g;
+    EXPECT_TRUE(runLayoutPasses(g));
+    EXPECT_EQ(countChannelsLastPooling(g), 2) << ir::dumpGraph(g);
+    // In before the conv, back after the global pooling, and the flatten.
+    EXPECT_EQ(countKind(g, ir::OpKind::kShuffle), 3) << ir::dumpGraph(g);
+    expectSameNumbers(before, g, 1e-5, 1e-5);
+}
+
+// Not converted: a pooling with the indices output (they number channels-first positions), one fed NCHW by
+// the network input (converting it would transpose its larger input), and a 1-D one.
+TEST(ChannelsLast, PoolingWithIndicesOrNotAfterAConvolutionStays) {
+    {
+        ir::Graph g;
+        const ir::TensorId x = g.addInput("x", kF32, dims({1, 3, 9, 8}));
+        g.markOutput(maxPool(g, "pool", conv(g, "conv", x, 3, 4, 3, 3), 2));
+        ASSERT_TRUE(g.inferShapes().isOk());
+        const ir::Graph before = g;
+        EXPECT_TRUE(runLayoutPasses(g));  // the convolution converts
+        EXPECT_EQ(countChannelsLast(g), 1);
+        EXPECT_EQ(countChannelsLastPooling(g), 0) << ir::dumpGraph(g);
+        expectSameNumbers(before, g, 1e-5, 1e-5);
+    }
+    {
+        ir::Graph g;
+        const ir::TensorId x = g.addInput("x", kF32, dims({1, 3, 9, 8}));
+        g.markOutput(conv(g, "conv", maxPool(g, "pool", x), 3, 4, 3, 3));
+        ASSERT_TRUE(g.inferShapes().isOk());
+        EXPECT_TRUE(runLayoutPasses(g));
+        EXPECT_EQ(countChannelsLast(g), 1);
+        EXPECT_EQ(countChannelsLastPooling(g), 0) << ir::dumpGraph(g);
+    }
+    {
+        ir::Graph g;
+        const ir::TensorId x = g.addInput("x", kF32, dims({2, 5, 11}));
+        ir::ShuffleAttrs t;  // a pure transpose of the 1-D pooling's input: still no 2-D pooling to convert
+        t.firstTranspose.order[0] = 0;
+        t.firstTranspose.order[1] = 2;
+        t.firstTranspose.order[2] = 1;
+        ir::PoolingAttrs a;
+        a.windowSize = dims({3});
+        g.markOutput(op(g, "pool", a, {op(g, "t", t, {x})}));
         ASSERT_TRUE(g.inferShapes().isOk());
         expectUnchanged("channels-last", g, gpuHalf());
     }

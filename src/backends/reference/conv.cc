@@ -66,36 +66,6 @@ bool isPointwise(const Geometry& g) {
     return true;
 }
 
-/// Copies `n` blocks of [inner, c] elements of `es` bytes to [c, inner] (toFirst) or the reverse.
-void moveChannels(const uint8_t* src, uint8_t* dst, int64_t es, int64_t n, int64_t inner, int64_t c, bool toFirst,
-                  ThreadPool* pool) {
-    conv_detail::parallelFor(pool, n * c, 1, [&](int64_t begin, int64_t end) {
-        for (int64_t r = begin; r < end; ++r) {
-            const int64_t b = r / c, ch = r % c;
-            for (int64_t i = 0; i < inner; ++i) {
-                const int64_t last = (b * inner + i) * c + ch, first = (b * c + ch) * inner + i;
-                std::memcpy(dst + (toFirst ? first : last) * es, src + (toFirst ? last : first) * es,
-                            static_cast<size_t>(es));
-            }
-        }
-    });
-}
-
-/// A channels-first copy of a channels-last tensor ([N, spatial..., C] -> [N, C, spatial...]).
-struct ChannelsFirstCopy {
-    std::vector<uint8_t> bytes;
-    TensorRef ref;
-    ChannelsFirstCopy(const TensorRef& t, ThreadPool* pool) : bytes(static_cast<size_t>(t.bytes())) {
-        ref = t;
-        ref.shape = channelsFirstDims(t.shape);
-        ref.data = bytes.data();
-        const int64_t n = t.shape.d[0], c = t.shape.d[t.shape.nbDims - 1];
-        if (t.numel() > 0)
-            moveChannels(static_cast<const uint8_t*>(t.data), bytes.data(), dataTypeSize(t.type), n,
-                         t.numel() / (n * c), c, /*toFirst=*/true, pool);
-    }
-};
-
 /// Channels-last Convolution: the channels-first kernel on permuted copies of x, the kernel and the
 /// addend, the result permuted back into y. The reference is the oracle, so it reuses the one
 /// convolution it has rather than a second loop nest.
@@ -107,7 +77,7 @@ Status runChannelsLastConvolution(const ir::ConvolutionAttrs& a, const KernelCon
                    "got input " << toString(ctx.inputs[0].shape) << " and output " << toString(y.shape));
     if (y.numel() == 0) return Status::ok();
     std::vector<TensorRef> inputs(ctx.inputs.begin(), ctx.inputs.end());
-    std::vector<ChannelsFirstCopy> copies;
+    std::vector<conv_detail::ChannelsFirstCopy> copies;
     copies.reserve(3);
     for (size_t i : {size_t{0}, size_t{1}, size_t{3}})
         if (i < inputs.size() && inputs[i].data) {
@@ -119,16 +89,12 @@ Status runChannelsLastConvolution(const ir::ConvolutionAttrs& a, const KernelCon
             copies.emplace_back(inputs[i], ctx.pool);
             inputs[i] = copies.back().ref;
         }
-    std::vector<uint8_t> yBytes(static_cast<size_t>(y.bytes()));
-    TensorRef yFirst = y;
-    yFirst.shape = channelsFirstDims(y.shape);
-    yFirst.data = yBytes.data();
+    const conv_detail::ChannelsFirstOutput yFirst(y);
     ir::ConvolutionAttrs first = a;
     first.channelsLast = false;
-    KILN_RETURN_IF_ERROR(runConvolution(first, KernelContext{inputs, std::span<const TensorRef>(&yFirst, 1), ctx.pool}));
-    const int64_t n = y.shape.d[0], k = y.shape.d[y.shape.nbDims - 1];
-    moveChannels(yBytes.data(), static_cast<uint8_t*>(y.data), dataTypeSize(y.type), n, y.numel() / (n * k), k,
-                 /*toFirst=*/false, ctx.pool);
+    KILN_RETURN_IF_ERROR(
+        runConvolution(first, KernelContext{inputs, std::span<const TensorRef>(&yFirst.ref, 1), ctx.pool}));
+    yFirst.finish(ctx.pool);
     return Status::ok();
 }
 

@@ -1,13 +1,15 @@
 // Helpers shared by the conv-family reference kernels (conv.cc, conv_deconv.cc, conv_pooling.cc):
 // spatial geometry normalized to three dims (a 1-D or 2-D op is a 3-D one with leading extents of 1,
 // so one loop nest serves every rank), padding resolution for the SAME modes, and float32 staging of
-// narrow float tensors so that the GEMM path runs on float32 only. Output extents are taken from the
-// output tensor (inference computed them); every tap is bounds-checked, so a wrong shape cannot make
+// narrow float tensors so that the GEMM path runs on float32 only, and the layout copies through which
+// channels-last Convolution and Pooling run their channels-first kernels. Output extents are taken from
+// the output tensor (inference computed them); every tap is bounds-checked, so a wrong shape cannot make
 // a kernel read or write out of bounds.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <sstream>
 #include <vector>
@@ -106,6 +108,36 @@ inline StatusOr<Geometry> kernelGeometry(const char* op, const ir::ConvGeometryA
     return g;
 }
 
+/// Geometry of channels-first Pooling from the attributes and the actual shapes [N, C, spatial...] (the
+/// CUDA kernels resolve theirs here too, so they pool exactly the windows the oracle pools).
+inline StatusOr<Geometry> poolingGeometry(const ir::PoolingAttrs& a, const Dims& x, const Dims& y) {
+    const char* op = "Pooling";
+    Geometry g;
+    KILN_RETURN_IF_ERROR(readExtents(op, x, y, &g));
+    KILN_CHECK_ARG(y.d[0] == x.d[0] && y.d[1] == x.d[1],
+                   op << ": output " << toString(y) << " must keep the N and C of input " << toString(x));
+    if (a.global) {
+        for (int i = 0; i < kSpatial; ++i) g.kernel[i] = g.in[i];
+        return g;
+    }
+    KILN_CHECK_ARG(a.windowSize.nbDims == g.nbSpatial, op << ": windowSize " << toString(a.windowSize)
+                                                          << " must have one entry per spatial dim of input "
+                                                          << toString(x));
+    KILN_RETURN_IF_ERROR(readSpatial(op, "windowSize", a.windowSize, g.nbSpatial, g.kernel));
+    KILN_RETURN_IF_ERROR(
+        readSpatial(op, "stride", a.stride.nbDims > 0 ? a.stride : a.windowSize, g.nbSpatial, g.stride));
+    KILN_RETURN_IF_ERROR(readSpatial(op, "dilation", a.dilation, g.nbSpatial, g.dilation));
+    KILN_RETURN_IF_ERROR(readSpatial(op, "prePadding", a.prePadding, g.nbSpatial, g.pre));
+    KILN_RETURN_IF_ERROR(readSpatial(op, "postPadding", a.postPadding, g.nbSpatial, g.post));
+    for (int i = 0; i < kSpatial; ++i)
+        KILN_CHECK_ARG(g.stride[i] >= 1 && g.dilation[i] >= 1 && g.kernel[i] >= 1,
+                       op << ": window, stride and dilation entries must be >= 1, got window "
+                          << toString(a.windowSize) << ", stride " << toString(a.stride) << ", dilation "
+                          << toString(a.dilation));
+    resolveSamePadding(a.paddingMode, &g);
+    return g;
+}
+
 /// Runs fn over [0, n) on the pool, or inline when there is none.
 inline void parallelFor(ThreadPool* pool, int64_t n, int64_t grain,
                         const std::function<void(int64_t, int64_t)>& fn) {
@@ -180,6 +212,56 @@ inline void addBias(const float* bias, int64_t n, int64_t k, int64_t planeSize, 
         }
     });
 }
+
+/// Copies `n` blocks of [inner, c] elements of `es` bytes to [c, inner] (toFirst) or the reverse.
+inline void moveChannels(const uint8_t* src, uint8_t* dst, int64_t es, int64_t n, int64_t inner, int64_t c,
+                         bool toFirst, ThreadPool* pool) {
+    parallelFor(pool, n * c, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) {
+            const int64_t b = r / c, ch = r % c;
+            for (int64_t i = 0; i < inner; ++i) {
+                const int64_t last = (b * inner + i) * c + ch, first = (b * c + ch) * inner + i;
+                std::memcpy(dst + (toFirst ? first : last) * es, src + (toFirst ? last : first) * es,
+                            static_cast<size_t>(es));
+            }
+        }
+    });
+}
+
+/// A channels-first copy of a channels-last tensor ([N, spatial..., C] -> [N, C, spatial...]).
+struct ChannelsFirstCopy {
+    std::vector<uint8_t> bytes;
+    TensorRef ref;
+    ChannelsFirstCopy(const TensorRef& t, ThreadPool* pool) : bytes(static_cast<size_t>(t.bytes())) {
+        ref = t;
+        ref.shape = channelsFirstDims(t.shape);
+        ref.data = bytes.data();
+        const int64_t n = t.shape.d[0], c = t.shape.d[t.shape.nbDims - 1];
+        if (t.numel() > 0)
+            moveChannels(static_cast<const uint8_t*>(t.data), bytes.data(), dataTypeSize(t.type), n,
+                         t.numel() / (n * c), c, /*toFirst=*/true, pool);
+    }
+};
+
+/// A channels-first scratch tensor for a channels-last output y: a kernel writes `ref`, then `finish`
+/// copies the result into y in y's layout.
+struct ChannelsFirstOutput {
+    const TensorRef* target{nullptr};
+    std::vector<uint8_t> bytes;
+    TensorRef ref;
+    explicit ChannelsFirstOutput(const TensorRef& y) : target(&y), bytes(static_cast<size_t>(y.bytes())) {
+        ref = y;
+        ref.shape = channelsFirstDims(y.shape);
+        ref.data = bytes.data();
+    }
+    void finish(ThreadPool* pool) const {
+        const TensorRef& y = *target;
+        const int64_t n = y.shape.d[0], c = y.shape.d[y.shape.nbDims - 1];
+        if (y.numel() > 0)
+            moveChannels(bytes.data(), static_cast<uint8_t*>(y.data), dataTypeSize(y.type), n,
+                         y.numel() / (n * c), c, /*toFirst=*/false, pool);
+    }
+};
 
 /// Columns (output or input positions) staged at once: bounds the scratch matrix to about 32 MiB of
 /// floats, so a large 3-D convolution does not allocate gigabytes for im2col.

@@ -7,6 +7,7 @@
 // Max pooling's optional output 1 receives, per output element, the int64 flat index into the whole
 // input of the first tap holding the max (NaN counting as the max), row- or column-major over the
 // spatial dims as the attribute says, or -1 for a window with no input tap (ONNX MaxPool's Indices).
+// Channels-last pooling ([N, H, W, C], no indices) runs this same kernel on permuted copies.
 #include <cmath>
 #include <limits>
 
@@ -68,38 +69,34 @@ double emptyMax(DataType type) {
     return -std::numeric_limits<double>::infinity();
 }
 
-StatusOr<Geometry> poolingGeometry(const ir::PoolingAttrs& a, const TensorRef& x, const TensorRef& y) {
-    const char* op = "Pooling";
-    Geometry g;
-    KILN_RETURN_IF_ERROR(conv_detail::readExtents(op, x.shape, y.shape, &g));
+/// Channels-last Pooling: the channels-first kernel on a permuted copy of x, the result permuted back into
+/// y (the oracle reuses its one pooling loop rather than a second one).
+Status runChannelsLastPooling(const ir::PoolingAttrs& a, const KernelContext& ctx) {
+    const TensorRef& x = ctx.inputs[0];
+    const TensorRef& y = ctx.outputs[0];
     KILN_CHECK_ARG(
-        y.shape.d[0] == x.shape.d[0] && y.shape.d[1] == x.shape.d[1],
-        op << ": output " << toString(y.shape) << " must keep the N and C of input " << toString(x.shape));
-    if (a.global) {
-        for (int i = 0; i < kSpatial; ++i) g.kernel[i] = g.in[i];
-        return g;
-    }
-    KILN_CHECK_ARG(a.windowSize.nbDims == g.nbSpatial, op << ": windowSize " << toString(a.windowSize)
-                                                          << " must have one entry per spatial dim of input "
-                                                          << toString(x.shape));
-    KILN_RETURN_IF_ERROR(conv_detail::readSpatial(op, "windowSize", a.windowSize, g.nbSpatial, g.kernel));
-    KILN_RETURN_IF_ERROR(conv_detail::readSpatial(op, "stride", a.stride.nbDims > 0 ? a.stride : a.windowSize,
-                                                  g.nbSpatial, g.stride));
-    KILN_RETURN_IF_ERROR(conv_detail::readSpatial(op, "dilation", a.dilation, g.nbSpatial, g.dilation));
-    KILN_RETURN_IF_ERROR(conv_detail::readSpatial(op, "prePadding", a.prePadding, g.nbSpatial, g.pre));
-    KILN_RETURN_IF_ERROR(conv_detail::readSpatial(op, "postPadding", a.postPadding, g.nbSpatial, g.post));
-    for (int i = 0; i < kSpatial; ++i)
-        KILN_CHECK_ARG(g.stride[i] >= 1 && g.dilation[i] >= 1 && g.kernel[i] >= 1,
-                       op << ": window, stride and dilation entries must be >= 1, got window "
-                          << toString(a.windowSize) << ", stride " << toString(a.stride) << ", dilation "
-                          << toString(a.dilation));
-    conv_detail::resolveSamePadding(a.paddingMode, &g);
-    return g;
+        x.shape.nbDims == 4 && y.shape.nbDims == 4 && dataTypeSize(x.type) >= 1 && dataTypeSize(y.type) >= 1,
+        "Pooling: channels-last pooling takes 2-D [N, H, W, C] tensors of a byte-sized type, got input "
+            << dataTypeName(x.type) << toString(x.shape) << " and output " << dataTypeName(y.type)
+            << toString(y.shape));
+    KILN_CHECK_ARG(ctx.outputs.size() == 1, "Pooling: channels-last pooling has no indices output, got "
+                                                << ctx.outputs.size() << " outputs");
+    if (y.numel() == 0) return Status::ok();
+    const conv_detail::ChannelsFirstCopy xFirst(x, ctx.pool);
+    const conv_detail::ChannelsFirstOutput yFirst(y);
+    ir::PoolingAttrs first = a;
+    first.channelsLast = false;
+    KILN_RETURN_IF_ERROR(
+        runPooling(first, KernelContext{std::span<const TensorRef>(&xFirst.ref, 1),
+                                        std::span<const TensorRef>(&yFirst.ref, 1), ctx.pool}));
+    yFirst.finish(ctx.pool);
+    return Status::ok();
 }
 
 }  // namespace
 
 Status runPooling(const ir::PoolingAttrs& a, const KernelContext& ctx) {
+    if (a.channelsLast) return runChannelsLastPooling(a, ctx);
     const TensorRef& x = ctx.inputs[0];
     const TensorRef& y = ctx.outputs[0];
     double maxWeight = 1.0, averageWeight = 0.0;  // y = maxWeight * max + averageWeight * average
@@ -120,7 +117,7 @@ Status runPooling(const ir::PoolingAttrs& a, const KernelContext& ctx) {
     KILN_CHECK_ARG((isFloatType(x.type) || intMax) && y.type == x.type,
                    "Pooling: input " << dataTypeName(x.type) << " / output " << dataTypeName(y.type)
                                      << " must be the same float type (int8/uint8 for max pooling only)");
-    KILN_ASSIGN_OR_RETURN(Geometry g, poolingGeometry(a, x, y));
+    KILN_ASSIGN_OR_RETURN(Geometry g, conv_detail::poolingGeometry(a, x.shape, y.shape));
     const TensorRef* indices = ctx.outputs.size() > 1 ? &ctx.outputs[1] : nullptr;
     KILN_CHECK_ARG(!indices || (a.type == PoolingType::kMAX && indices->type == DataType::kINT64 &&
                                 indices->shape == y.shape),

@@ -4,7 +4,8 @@
 // PaddingMode formulas; for Pooling in kEXPLICIT_ROUND_UP (ceil) mode a last window that would start
 // past the input and its pre-padding is dropped, as PyTorch and ONNX do. Unknown (-1) input extents
 // give -1 output extents wherever the output depends on them. Max pooling may have a second output, the
-// int64 indices of the maxima, of the first output's shape.
+// int64 indices of the maxima, of the first output's shape. Channels-last Convolution and Pooling (2-D,
+// [N, H, W, C], set by the channels-last pass) are inferred on their channels-first view.
 #include <algorithm>
 #include <sstream>
 
@@ -293,7 +294,10 @@ Status inferDeconvolution(const DeconvolutionAttrs& a, InferContext& ctx) {
     return Status::ok();
 }
 
-Status inferPooling(const PoolingAttrs& a, InferContext& ctx) {
+namespace {
+
+/// Pooling inference on [N, C, spatial...] shapes (channels-last ones are permuted to this first).
+Status inferChannelsFirstPooling(const PoolingAttrs& a, InferContext& ctx) {
     const char* op = "Pooling";
     const TensorDesc& x = ctx.inputs[0];
     KILN_RETURN_IF_ERROR(checkSpatialRank(op, x.shape));
@@ -355,6 +359,26 @@ Status inferPooling(const PoolingAttrs& a, InferContext& ctx) {
                                                           /*dropPaddingWindow=*/true));
     }
     return finish();
+}
+
+}  // namespace
+
+Status inferPooling(const PoolingAttrs& a, InferContext& ctx) {
+    if (!a.channelsLast) return inferChannelsFirstPooling(a, ctx);
+    // Channels-last: the same rules on the channels-first view of x, then the output back to [N, H, W, C].
+    KILN_CHECK_ARG(ctx.inputs[0].shape.nbDims == 4,
+                   "Pooling: channels-last layout is implemented for 2-D pooling ([N, H, W, C] input), got "
+                       << toString(ctx.inputs[0].shape) << "; clear channelsLast for 1-D or 3-D pooling");
+    KILN_CHECK_ARG(ctx.outputs.size() < 2,
+                   "Pooling: channels-last pooling has no indices output (output 1 numbers channels-first "
+                   "positions); clear channelsLast or drop the indices output");
+    std::vector<TensorDesc> inputs(ctx.inputs.begin(), ctx.inputs.end());
+    inputs[0].shape = channelsFirstDims(inputs[0].shape);
+    inputs[0].values = nullptr;  // row-major values of the other layout; inference reads none
+    InferContext first{inputs, ctx.outputs};
+    KILN_RETURN_IF_ERROR(inferChannelsFirstPooling(a, first));
+    ctx.outputs[0].shape = channelsLastDims(ctx.outputs[0].shape);
+    return Status::ok();
 }
 
 }  // namespace kiln::ir

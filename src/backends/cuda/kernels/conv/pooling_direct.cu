@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "backends/cuda/kernels/common/reduce_utils.cuh"
+#include "backends/cuda/kernels/conv/pooling_channels_last.h"
 #include "backends/cuda/kernels/conv/pooling_launch.h"
 
 namespace kiln::cuda::rk {
@@ -23,17 +24,11 @@ __device__ __forceinline__ float emptyMax() {
     return -INFINITY;
 }
 
+/// The one combination rule of both layouts (poolBlend, pooling_channels_last.h), rounded into T.
 template <typename T>
 __device__ __forceinline__ T blend(float max, float sum, int64_t divisor, bool anyInside, float maxWeight,
                                    float averageWeight) {
-    const float average = divisor > 0 ? sum / static_cast<float>(divisor) : 0.0f;
-    const float m = anyInside ? max : emptyMax<T>();
-    float v = average;
-    if (averageWeight == 0.0f)
-        v = m;  // keeps -inf and integers exact: no 0 * inf, no blend rounding
-    else if (maxWeight != 0.0f)
-        v = maxWeight * m + averageWeight * average;
-    return fromFloat<T>(v);
+    return fromFloat<T>(poolBlend(max, sum, divisor, anyInside, emptyMax<T>(), maxWeight, averageWeight));
 }
 
 template <typename T>

@@ -1,6 +1,6 @@
-// Launcher of the Pooling kernels (pooling_direct.cu), called by pooling_ops.cc with the geometry already
-// resolved (padding modes applied, a 1-D or 2-D op written as 3-D with leading extents of 1, as the
-// reference kernel does).
+// Launchers of the Pooling kernels (pooling_direct.cu, pooling_channels_last.cu), called by pooling_ops.cc
+// with the geometry already resolved (padding modes applied, a 1-D or 2-D op written as 3-D with leading
+// extents of 1, as the reference kernel does).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -26,5 +26,12 @@ struct PoolGeometry {
 /// average alone when maxWeight is 0). `global`: the window is the whole plane, no padding.
 cudaError_t launchPooling(ValueType type, const void* x, void* y, const PoolGeometry& g, float maxWeight,
                           float averageWeight, bool countExcludesPadding, bool global, cudaStream_t stream);
+
+/// launchPooling for 2-D channels-last ([N, H, W, C]) tensors (pooling_channels_last.cu): `g` is the
+/// channels-first geometry (g.planes = N * C, leading extents 1) and `channels` is C. cudaErrorInvalidValue
+/// for a geometry that is not 2-D or planes that are not a multiple of C.
+cudaError_t launchPoolingChannelsLast(ValueType type, const void* x, void* y, const PoolGeometry& g,
+                                      int64_t channels, float maxWeight, float averageWeight,
+                                      bool countExcludesPadding, bool global, cudaStream_t stream);
 
 }  // namespace kiln::cuda::rk

@@ -1,7 +1,9 @@
-// CUDA runPooling: the host half of pooling_direct.cu. The geometry (window, stride, dilation, padding,
-// SAME modes, global windows) is resolved by the reference kernel's own helpers
-// (backends/reference/conv_common.h, header-only), so the GPU pools exactly the windows the oracle pools;
-// output extents come from the output tensor, as there.
+// CUDA runPooling: the host half of pooling_direct.cu and pooling_channels_last.cu. The geometry (window,
+// stride, dilation, padding, SAME modes, global windows) is resolved by the reference kernel's own
+// poolingGeometry (backends/reference/conv_common.h, header-only), so the GPU pools exactly the windows the
+// oracle pools; output extents come from the output tensor, as there. Channels-last pooling (2-D,
+// [N, H, W, C]) resolves the same geometry on the channels-first view and launches
+// pooling_channels_last.cu instead.
 #include <string>
 
 #include "backends/cuda/cuda_status.h"
@@ -34,37 +36,24 @@ Status runPooling(const ir::PoolingAttrs& a, const KernelContext& ctx) {
                    "Pooling: input " << dataTypeName(x.type) << " / output " << dataTypeName(y.type)
                                      << " must be the same float type (int8/uint8 for max pooling only)");
     KILN_ASSIGN_OR_RETURN(rk::ValueType type, rk::kernelType("Pooling", "the input", x.type));
-
-    cd::Geometry g;
-    KILN_RETURN_IF_ERROR(cd::readExtents("Pooling", x.shape, y.shape, &g));
-    KILN_CHECK_ARG(
-        y.shape.d[0] == x.shape.d[0] && y.shape.d[1] == x.shape.d[1],
-        "Pooling: output " << toString(y.shape) << " must keep the N and C of input " << toString(x.shape));
-    if (a.global) {
-        for (int i = 0; i < cd::kSpatial; ++i) g.kernel[i] = g.in[i];
-    } else {
-        KILN_CHECK_ARG(a.windowSize.nbDims == g.nbSpatial,
-                       "Pooling: windowSize " << toString(a.windowSize)
-                                              << " must have one entry per spatial dim of input "
-                                              << toString(x.shape));
-        KILN_RETURN_IF_ERROR(cd::readSpatial("Pooling", "windowSize", a.windowSize, g.nbSpatial, g.kernel));
-        KILN_RETURN_IF_ERROR(cd::readSpatial(
-            "Pooling", "stride", a.stride.nbDims > 0 ? a.stride : a.windowSize, g.nbSpatial, g.stride));
-        KILN_RETURN_IF_ERROR(cd::readSpatial("Pooling", "dilation", a.dilation, g.nbSpatial, g.dilation));
-        KILN_RETURN_IF_ERROR(cd::readSpatial("Pooling", "prePadding", a.prePadding, g.nbSpatial, g.pre));
-        KILN_RETURN_IF_ERROR(cd::readSpatial("Pooling", "postPadding", a.postPadding, g.nbSpatial, g.post));
-        for (int i = 0; i < cd::kSpatial; ++i)
-            KILN_CHECK_ARG(g.stride[i] >= 1 && g.dilation[i] >= 1 && g.kernel[i] >= 1,
-                           "Pooling: window, stride and dilation entries must be >= 1, got window "
-                               << toString(a.windowSize) << ", stride " << toString(a.stride) << ", dilation "
-                               << toString(a.dilation));
-        cd::resolveSamePadding(a.paddingMode, &g);
+    if (a.channelsLast) {
+        KILN_CHECK_ARG(x.shape.nbDims == 4 && y.shape.nbDims == 4,
+                       "Pooling: channels-last pooling takes 2-D [N, H, W, C] tensors, got input "
+                           << toString(x.shape) << " and output " << toString(y.shape)
+                           << "; clear channelsLast for 1-D or 3-D pooling");
+        KILN_CHECK_ARG(ctx.outputs.size() == 1, "Pooling: channels-last pooling has no indices output, got "
+                                                    << ctx.outputs.size() << " outputs");
     }
+    // The geometry is resolved on the channels-first view; only the launch differs per layout.
+    const Dims xs = a.channelsLast ? channelsFirstDims(x.shape) : x.shape;
+    const Dims ys = a.channelsLast ? channelsFirstDims(y.shape) : y.shape;
+
+    KILN_ASSIGN_OR_RETURN(const cd::Geometry g, cd::poolingGeometry(a, xs, ys));
     // A global window with one output per plane is a plane reduction; a "global" output larger than 1
     // (impossible after inference) takes the windowed path.
     const bool global = a.global && g.outVolume() == 1;
     rk::PoolGeometry pg;
-    pg.planes = x.shape.d[0] * x.shape.d[1];
+    pg.planes = xs.d[0] * xs.d[1];
     for (int i = 0; i < cd::kSpatial; ++i) {
         pg.in[i] = g.in[i];
         pg.out[i] = g.out[i];
@@ -73,6 +62,12 @@ Status runPooling(const ir::PoolingAttrs& a, const KernelContext& ctx) {
         pg.dilation[i] = g.dilation[i];
         pg.pre[i] = g.pre[i];
         pg.post[i] = g.post[i];
+    }
+    if (a.channelsLast) {
+        KILN_CUDA_RETURN_IF_ERROR(rk::launchPoolingChannelsLast(type, x.data, y.data, pg, xs.d[1], maxWeight,
+                                                                averageWeight, a.averageCountExcludesPadding,
+                                                                global, ctx.stream));
+        return Status::ok();
     }
     KILN_CUDA_RETURN_IF_ERROR(rk::launchPooling(type, x.data, y.data, pg, maxWeight, averageWeight,
                                                 a.averageCountExcludesPadding, global, ctx.stream));
