@@ -74,6 +74,7 @@ TEST(FuseAttentionModels, EveryLayerOfTheExportsIsFusedAndTheOutputsAgree) {
         ir::Graph after = before;
         PassContext gpu;
         gpu.cudaTarget = true;
+        gpu.reducedPrecision = DataType::kHALF;
         for (const char* pass : {"fuse-gelu", "fuse-matmul-epilogue", "fuse-conv-epilogue", "fuse-attention"})
             ASSERT_TRUE(runPass(pass, after, gpu).isOk()) << pass;
         EXPECT_EQ(passtest::countKind(after, ir::OpKind::kSoftMax), 0);

@@ -35,6 +35,7 @@ constexpr float kLowest = std::numeric_limits<float>::lowest();
 PassContext gpuTarget() {
     PassContext c;
     c.cudaTarget = true;
+    c.reducedPrecision = DataType::kHALF;  // float32 GPU plans keep the unfused ops
     return c;
 }
 
@@ -388,6 +389,10 @@ TEST(FuseAttention, UnknownDimsAndTheCpuTargetAreLeftAlone) {
     ASSERT_TRUE(cpu.inferShapes().isOk());
     const std::string before = ir::dumpGraph(cpu);
     EXPECT_FALSE(runPass("fuse-attention", cpu, PassContext{}).value());
+    EXPECT_EQ(ir::dumpGraph(cpu), before);
+    PassContext gpuFloat32 = gpuTarget();
+    gpuFloat32.reducedPrecision = DataType::kFLOAT;
+    EXPECT_FALSE(runPass("fuse-attention", cpu, gpuFloat32).value());
     EXPECT_EQ(ir::dumpGraph(cpu), before);
 }
 
