@@ -297,6 +297,21 @@ TEST(CudaNormPoolChecks, ChannelsLastPoolingRefusesOtherRanksAndIndices) {  // r
                   {"no indices output", "2 outputs"});
 }
 
+// The kernels write pooled values only, so a requested indices output is refused before anything runs
+// (the pointers below are never dereferenced).
+TEST(CudaNormPoolChecks, MaxPoolingIndicesOutputIsRefusedNotLeftUnwritten) {  // runs without a device
+    ir::PoolingAttrs a;
+    a.windowSize = makeDims({2, 2});
+    float fake[1];
+    const TensorRef x{DataType::kFLOAT, makeDims({1, 2, 4, 4}), fake};
+    const TensorRef outs[2] = {{DataType::kFLOAT, makeDims({1, 2, 2, 2}), fake},
+                               {DataType::kINT64, makeDims({1, 2, 2, 2}), fake}};
+    cuda::KernelContext ctx{std::span<const TensorRef>(&x, 1), std::span<const TensorRef>(outs, 2)};
+    const Status st = cuda::runPooling(a, ctx);
+    EXPECT_EQ(st.code(), ErrorCode::kUNSUPPORTED_STATE) << st.message();
+    EXPECT_NE(st.message().find("indices output"), std::string::npos) << st.message();
+}
+
 /// Mean time of one runPooling over `runs` launches after 5 warm-ups, in microseconds.
 double timePooling(const ir::PoolingAttrs& a, const cuda::KernelContext& ctx, int runs) {
     for (int k = 0; k < 5; ++k) EXPECT_TRUE(cuda::runPooling(a, ctx).isOk());

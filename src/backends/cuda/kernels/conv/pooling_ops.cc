@@ -36,6 +36,11 @@ Status runPooling(const ir::PoolingAttrs& a, const KernelContext& ctx) {
                    "Pooling: input " << dataTypeName(x.type) << " / output " << dataTypeName(y.type)
                                      << " must be the same float type (int8/uint8 for max pooling only)");
     KILN_ASSIGN_OR_RETURN(rk::ValueType type, rk::kernelType("Pooling", "the input", x.type));
+    // The kernels write the pooled values only: an indices output (ONNX MaxPool's second output) would be
+    // left unwritten, so it is refused here and the build names the layer instead of running it wrong.
+    if (ctx.outputs.size() > 1 && ctx.outputs[1].data)
+        return unsupported("Pooling on CUDA: the indices output (output 1, " + toString(ctx.outputs[1].shape) +
+                           ") has no CUDA kernel yet; drop the indices output or build for the cpu target");
     if (a.channelsLast) {
         KILN_CHECK_ARG(x.shape.nbDims == 4 && y.shape.nbDims == 4,
                        "Pooling: channels-last pooling takes 2-D [N, H, W, C] tensors, got input "
