@@ -101,6 +101,28 @@ __device__ __forceinline__ int64_t loadInt(ValueType t, const void* p, int64_t i
     return 0;
 }
 
+/// Calls f(T{}) with T the storage type of a float32 / float16 / bfloat16 buffer (the types the convolution
+/// kernels are instantiated for) and returns its result; cudaErrorInvalidValue for any other type.
+template <class F>
+cudaError_t withConvFloat(ValueType t, F&& f) {
+    switch (t) {
+        case ValueType::kF32:
+            return f(float{});
+        case ValueType::kF16:
+            return f(__half{});
+        case ValueType::kBF16:
+            return f(__nv_bfloat16{});
+        case ValueType::kFP8:
+        case ValueType::kI8:
+        case ValueType::kU8:
+        case ValueType::kBOOL:
+        case ValueType::kI32:
+        case ValueType::kI64:
+            break;
+    }
+    return cudaErrorInvalidValue;
+}
+
 /// NaN-propagating max / min (fmaxf / fminf drop NaN; numpy and the reference keep it).
 __device__ __forceinline__ float nanMax(float a, float b) {
     return (a != a || b != b) ? __int_as_float(0x7fc00000) : fmaxf(a, b);

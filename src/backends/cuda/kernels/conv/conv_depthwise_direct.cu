@@ -142,22 +142,9 @@ cudaError_t launchDepthwise(rk::ValueType type, const void* x, const void* w, vo
                             const DepthwiseGeometry& g, const DepthwiseTiling& t, const DepthwiseEpilogue& e,
                             cudaStream_t stream) {
     if (t.blocks <= 0 || t.threads <= 0) return cudaSuccess;
-    switch (type) {
-        case rk::ValueType::kF32:
-            return launchTyped<float>(x, w, y, g, t, e, stream);
-        case rk::ValueType::kF16:
-            return launchTyped<__half>(x, w, y, g, t, e, stream);
-        case rk::ValueType::kBF16:
-            return launchTyped<__nv_bfloat16>(x, w, y, g, t, e, stream);
-        case rk::ValueType::kFP8:
-        case rk::ValueType::kI8:
-        case rk::ValueType::kU8:
-        case rk::ValueType::kBOOL:
-        case rk::ValueType::kI32:
-        case rk::ValueType::kI64:
-            break;
-    }
-    return cudaErrorInvalidValue;
+    return rk::withConvFloat(type, [&](auto tag) {
+        return launchTyped<decltype(tag)>(x, w, y, g, t, e, stream);
+    });
 }
 
 }  // namespace kiln::cuda::dw

@@ -19,6 +19,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include "backends/cuda/kernels/common/reduce_utils.cuh"
 #include "backends/cuda/kernels/common/rows_registers.cuh"
 #include "backends/cuda/kernels/conv/conv_depthwise_nhwc_launch.h"
 #include "backends/cuda/kernels/pointwise/activation_switch.cuh"
@@ -196,22 +197,9 @@ cudaError_t launchDepthwiseNhwc(rk::ValueType type, const void* x, const void* w
                                 const NhwcGeometry& g, const NhwcTiling& t, const DepthwiseEpilogue& e,
                                 cudaStream_t stream) {
     if (t.blocksX <= 0 || t.chunks <= 0 || t.vecsPerBlock <= 0 || t.groupsPerBlock <= 0) return cudaSuccess;
-    switch (type) {
-        case rk::ValueType::kF32:
-            return launchTyped<float>(x, w, y, g, t, e, stream);
-        case rk::ValueType::kF16:
-            return launchTyped<__half>(x, w, y, g, t, e, stream);
-        case rk::ValueType::kBF16:
-            return launchTyped<__nv_bfloat16>(x, w, y, g, t, e, stream);
-        case rk::ValueType::kFP8:
-        case rk::ValueType::kI8:
-        case rk::ValueType::kU8:
-        case rk::ValueType::kBOOL:
-        case rk::ValueType::kI32:
-        case rk::ValueType::kI64:
-            break;
-    }
-    return cudaErrorInvalidValue;
+    return rk::withConvFloat(type, [&](auto tag) {
+        return launchTyped<decltype(tag)>(x, w, y, g, t, e, stream);
+    });
 }
 
 }  // namespace kiln::cuda::dw
