@@ -10,6 +10,9 @@
 // accumulators' layout is already the A fragment layout of the P x V product, and V's B fragments come
 // from ldmatrix.trans. At the end each row is divided by l; a row with no finite maximum is NaN, or 0 with
 // zeroFullyMaskedRows (ir::AttentionAttrs). Exponentials run in base 2 on scores pre-multiplied by log2(e).
+// Work past the sequence ends is skipped, not masked: warps whose rows all lie past Sq only copy tiles, and
+// 8-key score tiles and 16-key P x V steps wholly past Skv are left out (ViT's 197 tokens: 41% of the
+// padded 256 x 256 products).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
@@ -106,6 +109,7 @@ __global__ void __launch_bounds__(kThreads) flashAttentionKernel(AttentionArgs a
     const int rows[2] = {warpRow0 + accumulatorElement(lane, 0, 0).row,
                          warpRow0 + accumulatorElement(lane, 0, 2).row};
     const bool in[2] = {rows[0] < sq, rows[1] < sq};
+    const bool warpActive = warpRow0 < sq;
 
     // Q as A fragments, loaded once (zeros past the last query row).
     uint32_t qa[D / 16][4];
@@ -153,71 +157,78 @@ __global__ void __launch_bounds__(kThreads) flashAttentionKernel(AttentionArgs a
         commitCopies();  // possibly empty: keeps "all but the newest group" meaning this tile
         waitAllButNewest();
         __syncthreads();
-
-        // Scores: s[n] is the 16 x 8 tile of keys tile * kKeys + n * 8 .. + 7.
-        float s[kKeys / 8][4];
-#pragma unroll
-        for (int n = 0; n < kKeys / 8; ++n) {
-            s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
-#pragma unroll
-            for (int kd = 0; kd < D / 16; ++kd) {
-                const TileIndex b0 = kFragment(lane, n, kd, 0), b1 = kFragment(lane, n, kd, 1);
-                mma16816<kBf16>(s[n], qa[kd], load32(&sK[stage][b0.row][b0.col]),
-                                load32(&sK[stage][b1.row][b1.col]));
-            }
-        }
-        // Scale, mask, bounds; then the online softmax per row (r = 0: elements 0, 1; r = 1: elements 2, 3).
-#pragma unroll
-        for (int n = 0; n < kKeys / 8; ++n)
-#pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                const int r = e >> 1, key = tile * kKeys + accumulatorElement(lane, n, e).col;
-                float x = s[n][e] * a.scale;
-                if (masked && in[r] && key < skv)
-                    x += loadElem(a.maskType, maskRows[r], static_cast<int64_t>(key) * a.mask.stride[3]);
-                s[n][e] = key < skv ? x * kLog2e : -INFINITY;
-            }
-#pragma unroll
-        for (int r = 0; r < 2; ++r) {
-            float mx = -INFINITY;
-#pragma unroll
-            for (int n = 0; n < kKeys / 8; ++n) mx = fmaxf(mx, fmaxf(s[n][2 * r], s[n][2 * r + 1]));
-            mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-            mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-            const float mNew = fmaxf(m[r], mx);
-            const float base = mNew == -INFINITY ? 0.0f : mNew;  // an all -inf row so far: exp2(-inf) = 0
-            const float alpha = exp2f(m[r] - base);
-            m[r] = mNew;
-            float sum = 0.0f;
+        // A warp whose 16 rows all lie past Sq (the last query tile of a short sequence, e.g. ViT's 197)
+        // only helps copy the tiles; its products would all be discarded.
+        if (warpActive) {
+            // Scores: s[n] is the 16 x 8 tile of keys tile * kKeys + n * 8 .. + 7. Key tiles wholly past Skv
+            // (the zero-filled tail of the last tile) skip their products: their scores become -inf below and
+            // their probabilities exactly 0.
+            float s[kKeys / 8][4];
 #pragma unroll
             for (int n = 0; n < kKeys / 8; ++n) {
-                s[n][2 * r] = exp2f(s[n][2 * r] - base);
-                s[n][2 * r + 1] = exp2f(s[n][2 * r + 1] - base);
-                sum += s[n][2 * r] + s[n][2 * r + 1];
+                s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
+                if (tile * kKeys + n * 8 >= skv) continue;
+#pragma unroll
+                for (int kd = 0; kd < D / 16; ++kd) {
+                    const TileIndex b0 = kFragment(lane, n, kd, 0), b1 = kFragment(lane, n, kd, 1);
+                    mma16816<kBf16>(s[n], qa[kd], load32(&sK[stage][b0.row][b0.col]),
+                                    load32(&sK[stage][b1.row][b1.col]));
+                }
             }
-            l[r] = l[r] * alpha + sum;
+            // Scale, mask, bounds; then the online softmax per row (r = 0: elements 0, 1; r = 1: 2, 3).
 #pragma unroll
-            for (int n = 0; n < D / 8; ++n) {
-                o[n][2 * r] *= alpha;
-                o[n][2 * r + 1] *= alpha;
+            for (int n = 0; n < kKeys / 8; ++n)
+#pragma unroll
+                for (int e = 0; e < 4; ++e) {
+                    const int r = e >> 1, key = tile * kKeys + accumulatorElement(lane, n, e).col;
+                    float x = s[n][e] * a.scale;
+                    if (masked && in[r] && key < skv)
+                        x += loadElem(a.maskType, maskRows[r], static_cast<int64_t>(key) * a.mask.stride[3]);
+                    s[n][e] = key < skv ? x * kLog2e : -INFINITY;
+                }
+#pragma unroll
+            for (int r = 0; r < 2; ++r) {
+                float mx = -INFINITY;
+#pragma unroll
+                for (int n = 0; n < kKeys / 8; ++n) mx = fmaxf(mx, fmaxf(s[n][2 * r], s[n][2 * r + 1]));
+                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+                const float mNew = fmaxf(m[r], mx);
+                const float base = mNew == -INFINITY ? 0.0f : mNew;  // an all -inf row so far: exp2(-inf) = 0
+                const float alpha = exp2f(m[r] - base);
+                m[r] = mNew;
+                float sum = 0.0f;
+#pragma unroll
+                for (int n = 0; n < kKeys / 8; ++n) {
+                    s[n][2 * r] = exp2f(s[n][2 * r] - base);
+                    s[n][2 * r + 1] = exp2f(s[n][2 * r + 1] - base);
+                    sum += s[n][2 * r] + s[n][2 * r + 1];
+                }
+                l[r] = l[r] * alpha + sum;
+#pragma unroll
+                for (int n = 0; n < D / 8; ++n) {
+                    o[n][2 * r] *= alpha;
+                    o[n][2 * r + 1] *= alpha;
+                }
             }
-        }
-        // O += P V over 16-key steps: P's A fragment is the score tiles 2j and 2j + 1 as they lie.
+            // O += P V over 16-key steps: P's A fragment is the score tiles 2j and 2j + 1 as they lie.
 #pragma unroll
-        for (int j = 0; j < kKeys / 16; ++j) {
-            uint32_t pa[4];
+            for (int j = 0; j < kKeys / 16; ++j) {
+                if (tile * kKeys + j * 16 >= skv) continue;  // all 16 probabilities are 0 (see the scores)
+                uint32_t pa[4];
 #pragma unroll
-            for (int r = 0; r < 4; ++r) {
-                const float* p = s[pTile(j, r)] + pFirst(r);
-                pa[r] = pack2<kBf16>(p[0], p[1]);
-            }
+                for (int r = 0; r < 4; ++r) {
+                    const float* p = s[pTile(j, r)] + pFirst(r);
+                    pa[r] = pack2<kBf16>(p[0], p[1]);
+                }
 #pragma unroll
-            for (int n = 0; n < D / 16; ++n) {
-                const TileIndex at = vRowAddress(lane, j, n);
-                uint32_t vb[4];
-                loadMatrixX4Trans(&sV[stage][at.row][at.col], vb);
-                mma16816<kBf16>(o[2 * n], pa, vb[0], vb[1]);
-                mma16816<kBf16>(o[2 * n + 1], pa, vb[2], vb[3]);
+                for (int n = 0; n < D / 16; ++n) {
+                    const TileIndex at = vRowAddress(lane, j, n);
+                    uint32_t vb[4];
+                    loadMatrixX4Trans(&sV[stage][at.row][at.col], vb);
+                    mma16816<kBf16>(o[2 * n], pa, vb[0], vb[1]);
+                    mma16816<kBf16>(o[2 * n + 1], pa, vb[2], vb[3]);
+                }
             }
         }
         __syncthreads();  // every warp is done with this stage before the next tile's copies overwrite it
