@@ -23,6 +23,13 @@ namespace kiln::runtime {
 /// `device` is another architecture, naming both sides and what to do.
 Status checkPlanDevice(const plan::PlanHeader& header, int32_t device);
 
+/// The warning a GPU plan deserves when the cuDNN or cuBLASLt loaded now (`cudnnNow`, `cublasLtNow`, as
+/// backends::cudnnLibraryVersion reports them) differs in major or minor version from the one its tactics
+/// were timed with (PlanHeader::cudnnVersion / cublasVersion), naming both sides; empty when they agree or
+/// a side is unknown (0). Tuned tactic ids are library algorithm numbers and ranks: another library still
+/// runs them or falls back, but not necessarily at the speed the builder measured.
+std::string libraryVersionDrift(const plan::PlanHeader& header, int32_t cudnnNow, int32_t cublasLtNow);
+
 class DeviceWeights {
 public:
     /// Copies every Constant node's bytes to device memory (one allocation, 256-byte aligned entries) taken

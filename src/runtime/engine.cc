@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 
+#include "backends/device_info.h"
 #include "backends/reference/kernels.h"
 
 namespace kiln::runtime {
@@ -39,6 +40,9 @@ Status EngineImpl::initDevice(IGpuAllocator* allocator) {
     if (!mOnDevice || mDeviceWeights) return Status::ok();
     mAllocator = allocator;
     KILN_RETURN_IF_ERROR(checkPlanDevice(mPlan.header, 0));
+    const std::string drift = libraryVersionDrift(mPlan.header, backends::cudnnLibraryVersion(),
+                                                  backends::cublasLtLibraryVersion());
+    if (!drift.empty() && mLogger) mLogger->log(ILogger::Severity::kWARNING, drift.c_str());
     KILN_ASSIGN_OR_RETURN(mDeviceWeights, DeviceWeights::upload(mPlan, allocator));
     return Status::ok();
 }

@@ -11,8 +11,8 @@
 // from ldmatrix.trans. At the end each row is divided by l; a row with no finite maximum is NaN, or 0 with
 // zeroFullyMaskedRows (ir::AttentionAttrs). Exponentials run in base 2 on scores pre-multiplied by log2(e).
 // Work past the sequence ends is skipped, not masked: warps whose rows all lie past Sq only copy tiles, and
-// 8-key score tiles and 16-key P x V steps wholly past Skv are left out (ViT's 197 tokens: 41% of the
-// padded 256 x 256 products).
+// 8-key score tiles and 16-key P x V steps wholly past Skv are left out (ViT's 197 tokens: about a third
+// of the padded 256 x 256 products).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
