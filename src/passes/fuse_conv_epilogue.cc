@@ -3,7 +3,8 @@
 // conv -> Relu). cuDNN's fused bias/activation call runs it when the activation is absent or ReLU and a
 // bias is present; otherwise the CUDA tactic runs the same epilogue as kernels after the convolution
 // (conv_cudnn.cc), which is never slower than the separate layers. Each step needs the intermediate
-// tensor to have one consumer and not be a graph output (epilogue_fusion.h).
+// tensors to have one consumer and not be graph outputs, and may look through reshape-only Shuffles
+// (epilogue_fusion.h).
 #include "passes/epilogue_fusion.h"
 #include "passes/pass.h"
 
@@ -11,11 +12,16 @@ namespace kiln::passes {
 
 StatusOr<bool> fuseConvEpilogue(ir::Graph& graph, const PassContext& /*ctx*/) {
     bool changed = false;
-    // A fused node takes its consumer's place further on, so this walk reaches it again for the next step.
+    // A step without a reshape moves the fused node to its consumer's place further on, which this walk
+    // reaches later; a step through a reshape keeps it at `id`, so each convolution is tried again until
+    // nothing more folds. Reshapes appended for addends are visited too and skipped.
     for (ir::NodeId id = 0; id < static_cast<ir::NodeId>(graph.nodes().size()); ++id) {
         if (graph.node(id).kind() != ir::OpKind::kConvolution) continue;
-        const pattern::Uses uses(graph);
-        if (epilogue::absorbAddendOrActivation<ir::ConvolutionAttrs>(graph, uses, id, 3)) changed = true;
+        for (;;) {
+            const pattern::Uses uses(graph);
+            if (!epilogue::absorbAddendOrActivation<ir::ConvolutionAttrs>(graph, uses, id, 3)) break;
+            changed = true;
+        }
     }
     return changed;
 }

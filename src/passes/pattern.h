@@ -1,7 +1,7 @@
 // Helpers the pattern passes share: who consumes each tensor, whether an intermediate tensor is private to
-// one consumer (so a fusion may drop it), scalar constants read in any float format, and fresh names.
-// Passes rewrite by turning the last node of a matched chain into the fused node (its output tensor, name
-// and consumers stay) and leave the rest as orphans for the pipeline's dead-node removal.
+// one consumer (so a fusion may drop it), scalar constants read in any float format, fresh names, and
+// reshapes. Passes rewrite by turning the last node of a matched chain into the fused node (its output
+// tensor, name and consumers stay) and leave the rest as orphans for the pipeline's dead-node removal.
 #pragma once
 
 #include <cmath>
@@ -14,18 +14,32 @@
 
 namespace kiln::passes::pattern {
 
-/// Per tensor: the number of node input slots reading it, and the last such node.
+/// Per tensor: the number of input slots of live nodes reading it, and the last such node. A node is live
+/// when a graph output depends on it: the nodes a fusion left for dead-node removal (which runs only after
+/// the pass) still read their old inputs, and must not make those look shared to the pass's next match.
 struct Uses {
     std::vector<int32_t> count;
     std::vector<ir::NodeId> consumer;
 
     explicit Uses(const ir::Graph& g) : count(g.tensors().size(), 0), consumer(g.tensors().size(), -1) {
-        for (ir::NodeId n = 0; n < static_cast<ir::NodeId>(g.nodes().size()); ++n)
+        std::vector<bool> live(g.nodes().size(), false);
+        std::vector<ir::TensorId> stack(g.outputs().begin(), g.outputs().end());
+        while (!stack.empty()) {
+            const ir::TensorId t = stack.back();
+            stack.pop_back();
+            const ir::NodeId p = t == ir::kNoTensor ? -1 : g.tensor(t).producer;
+            if (p < 0 || live[static_cast<size_t>(p)]) continue;
+            live[static_cast<size_t>(p)] = true;
+            stack.insert(stack.end(), g.node(p).inputs.begin(), g.node(p).inputs.end());
+        }
+        for (ir::NodeId n = 0; n < static_cast<ir::NodeId>(g.nodes().size()); ++n) {
+            if (!live[static_cast<size_t>(n)]) continue;
             for (ir::TensorId t : g.node(n).inputs) {
                 if (t == ir::kNoTensor) continue;
                 ++count[static_cast<size_t>(t)];
                 consumer[static_cast<size_t>(t)] = n;
             }
+        }
     }
     /// The only consumer of t when t feeds exactly one input slot and is not a graph output, else -1:
     /// only then may a fusion make t disappear.
@@ -80,6 +94,30 @@ inline std::string freshName(const ir::Graph& g, const std::string& base) {
         for (const ir::Tensor& t : g.tensors()) taken = taken || t.name == name;
         if (!taken) return name;
     }
+}
+
+/// Shuffle attributes that only reshape, to `shape` (fully known: a 0 is an extent, not a placeholder).
+inline ir::ShuffleAttrs reshapeTo(const Dims& shape) {
+    ir::ShuffleAttrs a;
+    a.hasReshape = true;
+    a.reshapeDims = shape;
+    a.zeroIsPlaceholder = false;
+    return a;
+}
+
+/// Appends a Shuffle reshaping `input` to `shape` (fully known, of input's volume) and returns its output,
+/// named from `base`. The output is typed and shaped at once, so later matching in the same pass can read
+/// it before inference runs again. Adding a node invalidates node references.
+inline ir::TensorId addReshape(ir::Graph& g, const std::string& base, ir::TensorId input, const Dims& shape) {
+    const std::string name = freshName(g, base);
+    const DataType type = g.tensor(input).type;
+    const ir::NodeId id = g.addNode(name, reshapeTo(shape), {input}, 1);
+    const ir::TensorId out = g.node(id).outputs[0];
+    ir::Tensor& t = g.tensor(out);
+    t.name = name;
+    t.type = type;
+    t.shape = shape;
+    return out;
 }
 
 }  // namespace kiln::passes::pattern

@@ -43,6 +43,11 @@ const std::vector<const char*>& order() {
         // and before fuse-pointwise, which would otherwise turn the scale, mask add and NaN guard between
         // the two products into a program and hide the chain.
         "fuse-attention",
+        // Again, right after fuse-attention: writing the attention output through the head transposes
+        // that consumed it can leave a product followed only by reshapes before a residual add (ViT's
+        // out-projection), which this run folds; before fuse-pointwise, which would take the add. What the
+        // first run folded is not matched again (one addend, nothing after an activation).
+        "fuse-matmul-epilogue",
         // Last: the pattern passes (GELU, matmul/conv epilogues) first take the pointwise ops they fold into
         // one library call or activation; what they leave becomes one interpreted kernel per chain.
         "fuse-pointwise",

@@ -2,23 +2,13 @@
 // batch 2): after the GPU pipeline's pattern passes, every layer's attention (12 per model) is one
 // Attention node with the layouts those exports call for (BERT / GPT-2: BSHD everywhere with the mask and
 // the NaN guard; ViT: SBHD without a mask), no SoftMax is left, and the reference backend's output before
-// and after agrees to a relative L2 of 1e-5 (BERT with a padded attention mask). The files are large
-// (0.3-0.5 GB, weights inline) and live outside the repository: the test runs when KILN_ATTENTION_MODELS
-// names their folder and is reported as skipped otherwise.
+// and after agrees to a relative L2 of 1e-5 (BERT with a padded attention mask). The files come from
+// KILN_ATTENTION_MODELS (export_models.h); the test is reported as skipped without it.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <cstdlib>
-#include <filesystem>
-#include <memory>
 #include <string>
-#include <vector>
 
-#include "api/network_impl.h"
-#include "kiln/kiln.h"
-#include "kiln/onnx_parser.h"
-#include "passes/pass_test_util.h"
-#include "support/test_logger.h"
+#include "passes/export_models.h"
 
 namespace kiln::passes {
 namespace {
@@ -29,48 +19,17 @@ struct Model {
     bool masked;
 };
 
-/// Inputs: token ids in [0, 30000) and an attention mask that pads each sequence's tail; floats in [-1, 1].
-std::vector<HostTensor> modelInputs(const ir::Graph& g) {
-    std::vector<HostTensor> in;
-    uint64_t seed = 3;
-    for (ir::TensorId t : g.inputs()) {
-        const ir::Tensor& x = g.tensor(t);
-        if (x.name == "attention_mask") {
-            HostTensor h(x.type, x.shape);
-            const int64_t s = x.shape.d[x.shape.nbDims - 1];
-            for (int64_t i = 0; i < h.numel(); ++i) h.setInt(i, i % s < s * 3 / 4 - (i / s) * 5 ? 1 : 0);
-            in.push_back(h);
-        } else if (x.name == "input_ids") {
-            in.push_back(HostTensor::random(x.type, x.shape, seed++, 0, 29999));
-        } else {
-            in.push_back(HostTensor::random(x.type, x.shape, seed++, -1.0, 1.0));
-        }
-    }
-    return in;
-}
-
 TEST(FuseAttentionModels, EveryLayerOfTheExportsIsFusedAndTheOutputsAgree) {
-    const char* dir = std::getenv("KILN_ATTENTION_MODELS");
-    if (!dir)
-        GTEST_SKIP()
-            << "set KILN_ATTENTION_MODELS to the folder holding bert-base.onnx, gpt2.onnx, vit_b_16.onnx";
+    const char* dir = passtest::exportFolder();
+    if (!dir) GTEST_SKIP() << passtest::kExportFolderHint;
     const Model models[] = {{"bert-base.onnx", ir::AttentionLayout::kBSHD, true},
                             {"gpt2.onnx", ir::AttentionLayout::kBSHD, true},
                             {"vit_b_16.onnx", ir::AttentionLayout::kSBHD, false}};
     for (const Model& m : models) {
         const std::string path = std::string(dir) + "/" + m.file;
         SCOPED_TRACE(path);
-        ASSERT_TRUE(std::filesystem::exists(path));
-        testing::TestLogger logger;
-        std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
-        std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
-        std::unique_ptr<IParser> parser(createParser(*net, logger));
-        ASSERT_TRUE(parser->parseFromFile(path.c_str(), 0)) << logger.allErrors();
-        ir::Graph before = static_cast<api::NetworkImpl*>(net.get())->graph();
-        ASSERT_TRUE(before.topoSort().isOk());
-        ASSERT_TRUE(before.inferShapes().isOk());
-        before.removeDeadNodes();
-        ASSERT_TRUE(before.inferShapes().isOk());
+        ir::Graph before;
+        ASSERT_TRUE(passtest::loadExport(path, &before));
         ir::Graph after = before;
         PassContext gpu;
         gpu.cudaTarget = true;
@@ -93,18 +52,7 @@ TEST(FuseAttentionModels, EveryLayerOfTheExportsIsFusedAndTheOutputsAgree) {
         }
         EXPECT_EQ(fused, 12);
 
-        const std::vector<HostTensor> in = modelInputs(before);
-        auto want = passtest::runReference(before, in);
-        auto got = passtest::runReference(after, in);
-        ASSERT_TRUE(want.isOk()) << want.status().message();
-        ASSERT_TRUE(got.isOk()) << got.status().message();
-        double num = 0.0, den = 0.0;
-        for (int64_t i = 0; i < want.value()[0].numel(); ++i) {
-            const double d = got.value()[0].at(i) - want.value()[0].at(i);
-            num += d * d;
-            den += want.value()[0].at(i) * want.value()[0].at(i);
-        }
-        EXPECT_LT(std::sqrt(num / den), 1e-5);
+        EXPECT_LT(passtest::relativeL2OfOutput0(before, after), 1e-5);
     }
 }
 

@@ -1,6 +1,7 @@
 // fuse-conv-epilogue: Convolution -> + residual -> activation (ResNet's bottleneck end) becomes one
 // Convolution with input [3] addend and the activation attributes, computing the same numbers on the
 // reference backend; a broadcast addend, a shared or graph-output intermediate leave the graph unchanged.
+// Behind a reshape-only Shuffle the same steps fold, the reshape moving after the convolution.
 #include <gtest/gtest.h>
 
 #include "pass_test_util.h"
@@ -93,6 +94,31 @@ TEST(FuseConvEpilogue, SharedOrOutputIntermediateLeavesTheGraph) {
         ASSERT_TRUE(g.inferShapes().isOk());
         expectUnchanged("fuse-conv-epilogue", g);
     }
+}
+
+TEST(FuseConvEpilogue, ResidualAndReluBehindAReshapeFold) {
+    // conv [2, 5, 9, 7] -> reshape [2, 5, 63] -> + shortcut -> ReLU.
+    ir::Graph g;
+    const ir::TensorId x = g.addInput("x", kF32, dims({2, 3, 9, 7}));
+    const ir::TensorId shortcut = g.addInput("shortcut", kF32, dims({2, 5, 63}));
+    const ir::TensorId r = reshape(g, "flatten", conv(g, x, true), dims({2, 5, 63}));
+    g.markOutput(activation(g, "relu", ActivationType::kRELU, binary(g, "add", E::kSUM, shortcut, r)));
+    ASSERT_TRUE(g.inferShapes().isOk());
+    const ir::Graph before = g;
+    EXPECT_TRUE(runOnly("fuse-conv-epilogue", g));
+    EXPECT_EQ(countKind(g, ir::OpKind::kElementWise), 0) << ir::dumpGraph(g);
+    EXPECT_EQ(countKind(g, ir::OpKind::kActivation), 0);
+    const ir::Node& n = onlyNode(g, ir::OpKind::kConvolution);
+    ASSERT_EQ(n.inputs.size(), 4u);
+    const ir::Node& addendReshape = g.node(g.tensor(n.inputs[3]).producer);
+    EXPECT_EQ(addendReshape.kind(), ir::OpKind::kShuffle);
+    EXPECT_EQ(addendReshape.inputs, std::vector<ir::TensorId>{g.inputs()[1]});
+    EXPECT_TRUE(g.tensor(n.inputs[3]).shape == dims({2, 5, 9, 7}));
+    EXPECT_EQ(convAttrs(g).epilogue.activation, ActivationType::kRELU);
+    const ir::Node& out = g.node(g.tensor(g.outputs()[0]).producer);
+    EXPECT_EQ(out.kind(), ir::OpKind::kShuffle);
+    EXPECT_EQ(out.inputs, std::vector<ir::TensorId>{n.outputs[0]});
+    expectSameNumbers(before, g, 1e-5, 1e-5);
 }
 
 TEST(FuseConvEpilogue, ReluThenAddIsNotReordered) {

@@ -60,6 +60,23 @@ inline ir::TensorId activation(ir::Graph& g, const std::string& name, Activation
     return op(g, name, a, {x});
 }
 
+/// A Shuffle that only reshapes x to `to`.
+inline ir::TensorId reshape(ir::Graph& g, const std::string& name, ir::TensorId x, Dims to) {
+    ir::ShuffleAttrs s;
+    s.hasReshape = true;
+    s.reshapeDims = to;
+    return op(g, name, s, {x});
+}
+
+/// A Shuffle that only transposes x: output dim i is input dim perm[i].
+inline ir::TensorId transpose(ir::Graph& g, const std::string& name, ir::TensorId x,
+                              std::initializer_list<int32_t> perm) {
+    ir::ShuffleAttrs s;
+    int i = 0;
+    for (int32_t p : perm) s.firstTranspose.order[i++] = p;
+    return op(g, name, s, {x});
+}
+
 /// Runs the graph on the reference backend, node by node in order; returns the graph outputs.
 inline StatusOr<std::vector<HostTensor>> runReference(const ir::Graph& g, const std::vector<HostTensor>& inputs) {
     std::vector<HostTensor> values(g.tensors().size());
