@@ -34,6 +34,9 @@ const std::vector<const char*>& order() {
         "fuse-matmul-epilogue",
         // Independent of the matmul pass; conv -> residual add -> ReLU (ResNet) becomes one Convolution.
         "fuse-conv-epilogue",
+        // After the conv epilogue is fused (the GEMM takes over its bias and activation) and before
+        // channels-last, which would wrap the patch convolution in layout conversions.
+        "patchify-convolution",
         // After the conv epilogue is fused, so a residual addend gets its layout conversion with the
         // convolution; tensor-core convolutions want NHWC (float16/bfloat16 GPU plans only).
         "channels-last",
