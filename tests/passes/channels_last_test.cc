@@ -15,13 +15,6 @@ namespace {
 using E = ElementWiseOperation;
 constexpr DataType kF32 = DataType::kFLOAT;
 
-passes::PassContext gpuHalf() {
-    passes::PassContext ctx;
-    ctx.cudaTarget = true;
-    ctx.reducedPrecision = DataType::kHALF;
-    return ctx;
-}
-
 /// A convolution of x ([N, c, H, W]) to k maps with a seeded Constant kernel and bias.
 ir::TensorId conv(ir::Graph& g, const std::string& name, ir::TensorId x, int64_t c, int64_t k, int64_t kh,
                   int64_t kw, int32_t groups = 1, std::vector<ir::TensorId> extra = {}) {
@@ -50,8 +43,8 @@ int countChannelsLast(const ir::Graph& g) {
 }
 
 bool runLayoutPasses(ir::Graph& g) {
-    const bool converted = runOnly("channels-last", g, gpuHalf());
-    runOnly("cancel-transposes", g, gpuHalf());
+    const bool converted = runOnly("channels-last", g, gpuContext());
+    runOnly("cancel-transposes", g, gpuContext());
     return converted;
 }
 
@@ -108,7 +101,7 @@ TEST(ChannelsLast, CpuFloat32OneDAndComputedKernelsKeepTheGraph) {
         g.markOutput(conv(g, "conv", x, 3, 4, 3, 3));
         ASSERT_TRUE(g.inferShapes().isOk());
         expectUnchanged("channels-last", g);  // the CPU target
-        passes::PassContext f32 = gpuHalf();
+        passes::PassContext f32 = gpuContext();
         f32.reducedPrecision = DataType::kFLOAT;
         expectUnchanged("channels-last", g, f32);
     }
@@ -120,7 +113,7 @@ TEST(ChannelsLast, CpuFloat32OneDAndComputedKernelsKeepTheGraph) {
         a.kernelSize = dims({3});
         g.markOutput(op(g, "conv", a, {x, constant(g, "w", kF32, dims({3, 5, 3}), std::vector<double>(45, 0.1))}));
         ASSERT_TRUE(g.inferShapes().isOk());
-        expectUnchanged("channels-last", g, gpuHalf());
+        expectUnchanged("channels-last", g, gpuContext());
     }
     {
         ir::Graph g;  // the kernel is an input: nothing to permute at build time
@@ -131,7 +124,7 @@ TEST(ChannelsLast, CpuFloat32OneDAndComputedKernelsKeepTheGraph) {
         a.kernelSize = dims({3, 3});
         g.markOutput(op(g, "conv", a, {x, w}));
         ASSERT_TRUE(g.inferShapes().isOk());
-        expectUnchanged("channels-last", g, gpuHalf());
+        expectUnchanged("channels-last", g, gpuContext());
     }
 }
 
@@ -235,7 +228,7 @@ TEST(ChannelsLast, PoolingWithIndicesOrNotAfterAConvolutionStays) {
         a.windowSize = dims({3});
         g.markOutput(op(g, "pool", a, {op(g, "t", t, {x})}));
         ASSERT_TRUE(g.inferShapes().isOk());
-        expectUnchanged("channels-last", g, gpuHalf());
+        expectUnchanged("channels-last", g, gpuContext());
     }
 }
 

@@ -24,6 +24,14 @@ inline Dims dims(std::initializer_list<int64_t> v) {
     return d;
 }
 
+/// The pass context of a GPU plan (cuda:N) that may lower float32 to `reduced`.
+inline passes::PassContext gpuContext(DataType reduced = DataType::kHALF) {
+    passes::PassContext ctx;
+    ctx.cudaTarget = true;
+    ctx.reducedPrecision = reduced;
+    return ctx;
+}
+
 /// A Constant of `type` and `shape` holding `values` (converted to the type).
 inline ir::TensorId constant(ir::Graph& g, const std::string& name, DataType type, Dims shape,
                              const std::vector<double>& values) {

@@ -14,13 +14,6 @@ namespace {
 
 constexpr DataType kF32 = DataType::kFLOAT;
 
-passes::PassContext cudaFp16() {
-    passes::PassContext ctx;
-    ctx.cudaTarget = true;
-    ctx.reducedPrecision = DataType::kHALF;
-    return ctx;
-}
-
 struct PatchConv {
     int64_t c{3}, o{5}, kh{4}, kw{3};
     bool bias{true};
@@ -58,7 +51,7 @@ TEST(PatchifyConvolution, PatchConvolutionBecomesTransposeAndGemm) {
             g.markOutput(patchConv(g, x, p));
             ASSERT_TRUE(g.inferShapes().isOk());
             const ir::Graph before = g;
-            EXPECT_TRUE(runOnly("patchify-convolution", g, cudaFp16()));
+            EXPECT_TRUE(runOnly("patchify-convolution", g, gpuContext()));
             EXPECT_EQ(countKind(g, ir::OpKind::kConvolution), 0) << ir::dumpGraph(g);
             const ir::Node& mm = onlyNode(g, ir::OpKind::kMatrixMultiply);
             const auto& attrs = std::get<ir::MatrixMultiplyAttrs>(mm.attrs);
@@ -89,7 +82,7 @@ TEST(PatchifyConvolution, FlattenedTokensReadTheGemmRowsDirectly) {
     g.markOutput(activation(g, "tanh", ActivationType::kTANH, tokens));
     ASSERT_TRUE(g.inferShapes().isOk());
     const ir::Graph before = g;
-    EXPECT_TRUE(runOnly("patchify-convolution", g, cudaFp16()));
+    EXPECT_TRUE(runOnly("patchify-convolution", g, gpuContext()));
     EXPECT_EQ(countKind(g, ir::OpKind::kConvolution), 0);
     const ir::Node& mm = onlyNode(g, ir::OpKind::kMatrixMultiply);
     // Shuffles left: the patch transpose, the reshape to rows and the reshape of the rows to tokens; only
@@ -126,7 +119,7 @@ TEST(PatchifyConvolution, OtherConvolutionsAndCpuPlansAreLeftAlone) {
         v.edit(std::get<ir::ConvolutionAttrs>(g.node(g.tensor(y).producer).attrs));
         g.markOutput(y);
         ASSERT_TRUE(g.inferShapes().isOk());
-        expectUnchanged("patchify-convolution", g, cudaFp16());
+        expectUnchanged("patchify-convolution", g, gpuContext());
     }
     {
         SCOPED_TRACE("grouped");
@@ -138,7 +131,7 @@ TEST(PatchifyConvolution, OtherConvolutionsAndCpuPlansAreLeftAlone) {
         a.kernelSize = a.stride = dims({2, 2});
         g.markOutput(op(g, "conv", a, {x, constant(g, "w", kF32, dims({4, 2, 2, 2}), std::vector<double>(32, 0.5))}));
         ASSERT_TRUE(g.inferShapes().isOk());
-        expectUnchanged("patchify-convolution", g, cudaFp16());
+        expectUnchanged("patchify-convolution", g, gpuContext());
     }
     {
         SCOPED_TRACE("residual addend");
@@ -149,7 +142,7 @@ TEST(PatchifyConvolution, OtherConvolutionsAndCpuPlansAreLeftAlone) {
         g.node(g.tensor(y).producer).inputs.push_back(r);
         g.markOutput(y);
         ASSERT_TRUE(g.inferShapes().isOk());
-        expectUnchanged("patchify-convolution", g, cudaFp16());
+        expectUnchanged("patchify-convolution", g, gpuContext());
     }
     {
         SCOPED_TRACE("cpu plan");
@@ -174,7 +167,7 @@ TEST(PatchifyConvolution, SharedFlattenKeepsTheChannelsFirstOutput) {
     g.markOutput(flat);
     ASSERT_TRUE(g.inferShapes().isOk());
     const ir::Graph before = g;
-    EXPECT_TRUE(runOnly("patchify-convolution", g, cudaFp16()));
+    EXPECT_TRUE(runOnly("patchify-convolution", g, gpuContext()));
     EXPECT_EQ(countKind(g, ir::OpKind::kConvolution), 0);
     EXPECT_EQ(countKind(g, ir::OpKind::kMatrixMultiply), 1);
     expectSameNumbers(before, g, 1e-5, 1e-5);
@@ -190,7 +183,7 @@ TEST(PatchifyConvolution, VitExportPatchEmbeddingBecomesAGemm) {
     ASSERT_TRUE(loadExport(std::string(dir) + "/vit_b_16.onnx", &before));
     ASSERT_EQ(countKind(before, ir::OpKind::kConvolution), 1);
     ir::Graph after = before;
-    const Status s = passes::runPipeline(after, cudaFp16());
+    const Status s = passes::runPipeline(after, gpuContext());
     ASSERT_TRUE(s.isOk()) << s.message();
     EXPECT_EQ(countKind(after, ir::OpKind::kConvolution), 0);
     EXPECT_LT(relativeL2OfOutput0(before, after), 1e-5);
