@@ -43,6 +43,9 @@ const std::vector<const char*>& order() {
         // and before fuse-pointwise, which would otherwise turn the scale, mask add and NaN guard between
         // the two products into a program and hide the chain.
         "fuse-attention",
+        // Right after fuse-attention: it needs the Attention nodes and their strided views, and it leaves the
+        // out-projection's output in the residual's row order, so a later epilogue fusion can take the add.
+        "absorb-row-transposes",
         // Last: the pattern passes (GELU, matmul/conv epilogues) first take the pointwise ops they fold into
         // one library call or activation; what they leave becomes one interpreted kernel per chain.
         "fuse-pointwise",
