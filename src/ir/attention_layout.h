@@ -1,14 +1,18 @@
 // Attention's operand layouts (ir::AttentionLayout): which physical dim of a 4-D q, k, v or output tensor
 // holds each logical axis B (batch), H (heads), S (sequence), D (head dim), the logical extents of a
 // tensor, the physical shape of given extents, and the element strides of each logical axis in a
-// contiguous row-major tensor. One definition serves inference, the reference kernel, the CUDA kernels and
-// the fuse-attention pass, so they cannot disagree on what a layout means.
+// contiguous row-major tensor; and the operands' views (AttentionView: offset, extents, strides), which is
+// what a kSTRIDED operand states explicitly and a contiguous layout implies. One definition serves
+// inference, the reference kernel, the CUDA kernels and the fuse-attention pass, so they cannot disagree
+// on what a layout or a view means.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "common/dims.h"
+#include "common/status.h"
 #include "ir/attrs.h"
 
 namespace kiln::ir {
@@ -18,9 +22,11 @@ enum AttentionAxis : int32_t { kAxisB = 0, kAxisH = 1, kAxisS = 2, kAxisD = 3 };
 
 using AttentionExtents = std::array<int64_t, 4>;  ///< indexed by AttentionAxis
 
-/// For each logical axis (B, H, S, D), the physical dim holding it in `layout`.
+/// For each logical axis (B, H, S, D), the physical dim holding it in `layout`. kSTRIDED has no such dims
+/// (its view says where the axes are); it maps like kBHSD here, so callers must handle it first.
 inline std::array<int32_t, 4> attentionDimOf(AttentionLayout layout) {
     switch (layout) {
+        case AttentionLayout::kSTRIDED:
         case AttentionLayout::kBHSD:
             return {0, 1, 2, 3};
         case AttentionLayout::kBSHD:
@@ -39,9 +45,15 @@ inline bool isAttentionLayout(AttentionLayout layout) {
         case AttentionLayout::kBSHD:
         case AttentionLayout::kSBHD:
         case AttentionLayout::kBHDS:
+        case AttentionLayout::kSTRIDED:
             return true;
     }
     return false;
+}
+
+/// Whether `layout` is one of the contiguous 4-D layouts (every declared one but kSTRIDED).
+inline bool isContiguousAttentionLayout(AttentionLayout layout) {
+    return isAttentionLayout(layout) && layout != AttentionLayout::kSTRIDED;
 }
 
 inline const char* attentionLayoutName(AttentionLayout layout) {
@@ -54,6 +66,8 @@ inline const char* attentionLayoutName(AttentionLayout layout) {
             return "SBHD";
         case AttentionLayout::kBHDS:
             return "BHDS";
+        case AttentionLayout::kSTRIDED:
+            return "STRIDED";
     }
     return "invalid";
 }
@@ -102,5 +116,42 @@ inline std::array<int64_t, 4> attentionMaskStrides(const Dims& shape) {
     }
     return strides;
 }
+
+/// Where the elements of a q, k or v operand lie in its input tensor's row-major buffer: element
+/// (b, h, s, d) is at offset + b * stride[B] + h * stride[H] + s * stride[S] + d * stride[D]. A kSTRIDED
+/// operand states it (AttentionAttrs' q_view, k_view, v_view); a contiguous layout implies offset 0 and
+/// attentionStrides.
+struct AttentionView {
+    int64_t offset{0};
+    AttentionExtents extent{};
+    AttentionExtents stride{};
+    bool operator==(const AttentionView&) const = default;
+};
+
+/// Values of a q_view / k_view / v_view attribute: offset, 4 extents, 4 strides.
+constexpr size_t kAttentionViewFields = 9;
+
+/// The attribute values of `v` (the inverse of the decoding attentionView does).
+inline std::vector<int64_t> attentionViewValues(const AttentionView& v) {
+    std::vector<int64_t> out = {v.offset};
+    out.insert(out.end(), v.extent.begin(), v.extent.end());
+    out.insert(out.end(), v.stride.begin(), v.stride.end());
+    return out;
+}
+
+/// Operand i (0 q, 1 k, 2 v) of `attrs`: its layout and its view values.
+inline AttentionLayout attentionOperandLayout(const AttentionAttrs& attrs, int i) {
+    return i == 0 ? attrs.qLayout : i == 1 ? attrs.kLayout : attrs.vLayout;
+}
+inline const std::vector<int64_t>& attentionViewOf(const AttentionAttrs& attrs, int i) {
+    return i == 0 ? attrs.qView : i == 1 ? attrs.kView : attrs.vView;
+}
+
+/// The view of operand `i` (0 q, 1 k, 2 v) of `attrs` over an input of `shape`, checked. A contiguous
+/// layout needs a 4-D input and no view values; its extents come from the shape (-1 where unknown) and its
+/// strides are meaningful once the shape is fully known. kSTRIDED needs kAttentionViewFields values with
+/// extents >= 1 and offset and strides >= 0; once the shape is fully known every element the view reaches
+/// must lie inside the tensor. Errors name the operand, the values and the shape, and say what to do.
+StatusOr<AttentionView> attentionView(const AttentionAttrs& attrs, int i, const Dims& shape);
 
 }  // namespace kiln::ir

@@ -1,6 +1,7 @@
 // Attribute structs, one per op in ops.def. Every struct lists its fields once in `visit`, which is what
 // the textual IR dump, the plan writer and the plan reader iterate; a new field therefore reaches all
-// three by being added to `visit`. Field kinds a visitor must accept: int32_t, int64_t, uint32_t, float,
+// three by being added to `visit` (a field added after plan format 3 is visited with kOptionalField, see
+// OptionalField). Field kinds a visitor must accept: int32_t, int64_t, uint32_t, float,
 // bool, an enum (stored as int32), Dims, Permutation, DataType, std::vector<float>, std::vector<int64_t>,
 // Bytes.
 #pragma once
@@ -17,6 +18,14 @@ namespace kiln::ir {
 
 /// Immutable shared bytes (weights). Shared so that copying a graph does not copy weights.
 using Bytes = std::shared_ptr<const std::vector<uint8_t>>;
+
+/// Passed to a visitor as a third argument for a field added after plan format 3: the plan writer and the
+/// IR dump leave the field out while it holds its default value (T{}), and the plan reader keeps that
+/// default when the field is absent. Plans that do not use the field keep their bytes, plans written
+/// before it existed still load, and an older Kiln reading a plan that does use it names the field it
+/// does not know. Visitors must therefore accept v(name, field) and v(name, field, kOptionalField).
+struct OptionalField {};
+inline constexpr OptionalField kOptionalField{};
 
 struct ConstantAttrs {
     Bytes data;  ///< row-major values of the output tensor's type and shape
@@ -377,8 +386,11 @@ struct PointwiseAttrs {
 
 /// Kiln: how a 4-D Attention operand orders its axes, outermost first: B (batch), H (heads), S (sequence:
 /// queries for q and the output, keys for k and v), D (head dim). kBHDS (the keys already transposed) is
-/// for k only. ir/attention_layout.h maps layouts to dims and strides.
-enum class AttentionLayout : int32_t { kBHSD = 0, kBSHD = 1, kSBHD = 2, kBHDS = 3 };
+/// for k only. kSTRIDED (q, k and v only) reads the operand as an explicit view of its input tensor, of
+/// any rank: an element offset and, per logical axis, an extent and an element stride (AttentionAttrs'
+/// q_view, k_view, v_view), e.g. three views into one packed [S, B, 3E] projection. ir/attention_layout.h
+/// maps layouts to dims and strides and decodes and checks views.
+enum class AttentionLayout : int32_t { kBHSD = 0, kBSHD = 1, kSBHD = 2, kBHDS = 3, kSTRIDED = 4 };
 
 /// Kiln: fused multi-head attention (made by the fuse-attention pass). For every batch b and head h:
 ///   O[b,h] = softmax(scale * Q[b,h] K[b,h]^T + mask[b,h]) V[b,h]
@@ -388,7 +400,8 @@ enum class AttentionLayout : int32_t { kBHSD = 0, kBSHD = 1, kSBHD = 2, kBHDS = 
 /// the softmax and both products accumulate in float32 or wider. A row whose scores have no finite maximum
 /// (all -inf, a NaN, +inf) is NaN, as SoftMax makes it; with zeroFullyMaskedRows it is 0 instead (the
 /// Where(IsNaN(P), 0, P) that ONNX exports of masked attention write). The layouts let the op read its
-/// operands and write its output through the head transposes around it instead of copying them.
+/// operands and write its output through the head transposes around it instead of copying them; strided
+/// views (kSTRIDED) let it read q, k and v straight out of a packed projection.
 struct AttentionAttrs {
     float scale{1.0f};
     AttentionLayout qLayout{AttentionLayout::kBHSD};
@@ -396,9 +409,17 @@ struct AttentionAttrs {
     AttentionLayout vLayout{AttentionLayout::kBHSD};
     AttentionLayout outLayout{AttentionLayout::kBHSD};
     bool zeroFullyMaskedRows{false};
+    /// For an operand of layout kSTRIDED, kAttentionViewFields values: the element offset of (0, 0, 0, 0)
+    /// in the input's row-major buffer, the extents of B, H, S, D, then their element strides (>= 0).
+    /// Empty for every other layout. Optional fields (added after plan format 3).
+    std::vector<int64_t> qView;
+    std::vector<int64_t> kView;
+    std::vector<int64_t> vView;
     template <class V> void visit(V& v) {
         v("scale", scale); v("q_layout", qLayout); v("k_layout", kLayout); v("v_layout", vLayout);
         v("out_layout", outLayout); v("zero_fully_masked_rows", zeroFullyMaskedRows);
+        v("q_view", qView, kOptionalField); v("k_view", kView, kOptionalField);
+        v("v_view", vView, kOptionalField);
     }
 };
 

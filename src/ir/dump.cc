@@ -20,6 +20,11 @@ public:
         mFirst = false;
         print(value);
     }
+    /// Left out at its default, as the plan writer does, so dumps of graphs not using it stay as they were.
+    template <class T>
+    void operator()(const char* name, const T& value, OptionalField) {
+        if (!(value == T{})) (*this)(name, value);
+    }
 
 private:
     template <class T>

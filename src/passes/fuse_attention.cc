@@ -12,12 +12,18 @@
 //   P  = SoftMax(S2) over the last axis
 //   P2 = P, or Select(Unary kISNAN (P), 0, P)  (the exports' NaN guard: zeroFullyMaskedRows)
 //   O  = MatrixMultiply(P2, V)             no epilogue
-// Q, K and V are then read through the private Shuffles that produce them, as far back as their axes stay
-// whole (strided_axes.h), when the tensor reached stores them in a layout Attention knows (BSHD for
-// BERT/GPT-2's [B,S,H,D] projections, SBHD for ViT's sequence-first ones; a 4-D view is added by a reshape
-// when that tensor is not 4-D). O is written likewise through the Shuffles that consume it, up to the last
-// 4-D tensor in a known layout, which becomes the Attention node's output (its name and consumers stay).
-// The skipped transposes die with the rest of the chain.
+// Q, K and V are then read through the Shuffles, one-index Gathers and unit-step Slices that produce
+// them, as far back as their axes stay whole (strided_axes.h). Those need not be private: reading the
+// same values further back is always correct, and privacy only decides whether the skipped node dies.
+// When the farthest tensor reached stores the operand in a layout Attention knows (BSHD for BERT/GPT-2's
+// [B,S,H,D] projections; a 4-D view is added by a reshape when that tensor is not 4-D), the operand takes
+// that layout; when it is a part of a larger tensor (ViT's and GPT-2's packed QKV projections, which the
+// exports split with Gather / Slice after a head transpose), the operand is a STRIDED view of it (offset,
+// extents, strides), as long as the view keeps what the tensor-core kernel needs where a contiguous
+// layout would have it (a contiguous head dim; rows on 16 bytes); otherwise a nearer tensor that is in a
+// known layout or holds such a view serves. O is written through the Shuffles that consume it, up to the
+// last 4-D tensor in a known layout, which becomes the Attention node's output (its name and consumers
+// stay). The skipped transposes, gathers and slices die with the rest of the chain.
 //
 // CPU plans keep the unfused ops: the reference kernel is not faster than the separate reference kernels,
 // and the ONNX conformance suite exercises the unfused ops the CPU backend runs. float32 GPU plans keep
@@ -102,38 +108,65 @@ std::optional<ir::AttentionLayout> layoutOf(const ir::Graph& g, const StridedAxe
     return std::nullopt;
 }
 
-/// Where an operand is read from: a tensor in `layout`, which needs a 4-D view first when `reshape`.
+/// Where an operand is read from: a tensor in a contiguous `layout`, which needs a 4-D view first when
+/// `reshape`, or (kSTRIDED) the view `axes` of a tensor of any shape.
 struct Source {
     ir::TensorId tensor;
     ir::AttentionLayout layout;
     bool reshape;
+    StridedAxes axes;
 };
 
-/// Reads operand `axes` (of a tensor t consumed by the chain) through the private Shuffles producing it:
-/// the farthest tensor in a known layout, or a 4-D one reached from it by reshapes only.
+/// `axes` one node further back, through the Shuffle, Gather or Slice producing their tensor.
+std::optional<StridedAxes> stepBack(const ir::Graph& g, const StridedAxes& axes) {
+    const ir::NodeId p = g.tensor(axes.tensor).producer;
+    if (p < 0) return std::nullopt;
+    const ir::Node& n = g.node(p);
+    if (n.kind() == ir::OpKind::kShuffle) return throughShuffleBackward(g, n, axes);
+    if (n.kind() == ir::OpKind::kGather || n.kind() == ir::OpKind::kSlice)
+        return throughSelectionBackward(g, n, axes);
+    return std::nullopt;
+}
+
+/// Whether a STRIDED view `a` keeps what the tensor-core kernel needs wherever a contiguous layout would:
+/// a contiguous head dim, and, when the head dim is a multiple of 8 (so contiguous layouts start every
+/// row on 16 bytes in float16 / bfloat16), an offset and row strides that are multiples of 8 elements too.
+/// Otherwise reading further back would save a copy but lose the kernel.
+bool keepsKernelRows(const StridedAxes& a) {
+    if (a.stride[ir::kAxisD] != 1 && a.extent[ir::kAxisD] != 1) return false;
+    if (a.extent[ir::kAxisD] % 8 != 0) return true;
+    bool aligned = a.offset % 8 == 0;
+    for (int axis : {ir::kAxisB, ir::kAxisH, ir::kAxisS})
+        aligned = aligned &&
+                  (a.extent[static_cast<size_t>(axis)] == 1 || a.stride[static_cast<size_t>(axis)] % 8 == 0);
+    return aligned;
+}
+
+/// Reads operand `axes` (of a tensor t consumed by the chain) through the movement nodes producing it: the
+/// farthest tensor that is in a known layout (or a 4-D one reached from it by reshapes only) or holds the
+/// operand as a strided view that keeps the kernel's rows (keepsKernelRows).
 template <size_t N>
-std::optional<Source> readThrough(const ir::Graph& g, const Uses& uses, StridedAxes axes,
+std::optional<Source> readThrough(const ir::Graph& g, StridedAxes axes,
                                   const ir::AttentionLayout (&layouts)[N]) {
     std::vector<StridedAxes> chain = {axes};
     std::vector<ir::NodeId> producers;  // producers[i] makes chain[i] from chain[i + 1]
-    while (true) {
-        const ir::TensorId t = chain.back().tensor;
-        const ir::Node* n = pattern::producerOf(g, t, ir::OpKind::kShuffle);
-        if (!n || !uses.isPrivate(g, t)) break;
-        const std::optional<StridedAxes> in = throughShuffleBackward(g, *n, chain.back());
-        if (!in) break;
-        producers.push_back(g.tensor(t).producer);
+    while (const std::optional<StridedAxes> in = stepBack(g, chain.back())) {
+        producers.push_back(g.tensor(chain.back().tensor).producer);
         chain.push_back(*in);
     }
     for (size_t far = chain.size(); far-- > 0;) {
-        const std::optional<ir::AttentionLayout> l = layoutOf(g, chain[far], layouts);
-        if (!l) continue;
-        const Dims want = ir::attentionShape(*l, chain[far].extent);
-        for (size_t i = far;; --i) {
-            if (g.tensor(chain[i].tensor).shape == want) return Source{chain[i].tensor, *l, false};
-            if (i == 0 || !isReshapeOnly(g, g.node(producers[i - 1]))) break;
+        const StridedAxes& at = chain[far];
+        if (const std::optional<ir::AttentionLayout> l = layoutOf(g, at, layouts)) {
+            const Dims want = ir::attentionShape(*l, at.extent);
+            for (size_t i = far;; --i) {
+                if (g.tensor(chain[i].tensor).shape == want)
+                    return Source{chain[i].tensor, *l, false, chain[i]};
+                if (i == 0 || !isReshapeOnly(g, g.node(producers[i - 1]))) break;
+            }
+            return Source{at.tensor, *l, true, at};
         }
-        return Source{chain[far].tensor, *l, true};
+        if (far > 0 && keepsKernelRows(at))
+            return Source{at.tensor, ir::AttentionLayout::kSTRIDED, false, at};
     }
     return std::nullopt;
 }
@@ -158,7 +191,7 @@ std::optional<Source> writeThrough(const ir::Graph& g, const Uses& uses, Strided
 /// A 4-D view of `s.tensor` in its layout (a reshape, which the runtime makes a view); returns the tensor
 /// to read. Adds a node: node references die.
 ir::TensorId viewOf(ir::Graph& g, const Source& s, const std::array<int64_t, 4>& extent) {
-    if (!s.reshape) return s.tensor;
+    if (!s.reshape || s.layout == ir::AttentionLayout::kSTRIDED) return s.tensor;
     ir::ShuffleAttrs reshape;
     reshape.hasReshape = true;
     reshape.reshapeDims = ir::attentionShape(s.layout, extent);
@@ -276,9 +309,9 @@ bool fuseAt(ir::Graph& g, ir::NodeId sm) {
     const std::optional<StridedAxes> vAxes = axesOf(g, v, ir::attentionDimOf(ir::AttentionLayout::kBHSD));
     const std::optional<StridedAxes> oAxes = axesOf(g, o, ir::attentionDimOf(ir::AttentionLayout::kBHSD));
     if (!qAxes || !kAxes || !vAxes || !oAxes) return false;
-    const std::optional<Source> qSrc = readThrough(g, uses, *qAxes, kOperandLayouts);
-    const std::optional<Source> kSrc = readThrough(g, uses, *kAxes, kKeyLayouts);
-    const std::optional<Source> vSrc = readThrough(g, uses, *vAxes, kOperandLayouts);
+    const std::optional<Source> qSrc = readThrough(g, *qAxes, kOperandLayouts);
+    const std::optional<Source> kSrc = readThrough(g, *kAxes, kKeyLayouts);
+    const std::optional<Source> vSrc = readThrough(g, *vAxes, kOperandLayouts);
     const std::optional<Source> oDst = writeThrough(g, uses, *oAxes);
     if (!qSrc || !kSrc || !vSrc || !oDst) return false;
 
@@ -287,6 +320,13 @@ bool fuseAt(ir::Graph& g, ir::NodeId sm) {
     attrs.qLayout = qSrc->layout;
     attrs.kLayout = kSrc->layout;
     attrs.vLayout = vSrc->layout;
+    std::vector<int64_t>* views[3] = {&attrs.qView, &attrs.kView, &attrs.vView};
+    const Source* sources[3] = {&*qSrc, &*kSrc, &*vSrc};
+    for (int i = 0; i < 3; ++i)
+        if (sources[i]->layout == ir::AttentionLayout::kSTRIDED) {
+            const StridedAxes& s = sources[i]->axes;
+            *views[i] = ir::attentionViewValues({s.offset, s.extent, s.stride});
+        }
     attrs.outLayout = oDst->layout;
     attrs.zeroFullyMaskedRows = zeroRows;
     const std::string name = softmax.name;

@@ -46,9 +46,11 @@ const std::vector<const char*>& order() {
         // and before fuse-pointwise, which would otherwise turn the scale, mask add and NaN guard between
         // the two products into a program and hide the chain.
         "fuse-attention",
-        // Again, right after fuse-attention: writing the attention output through the head transposes
-        // that consumed it can leave a product followed only by reshapes before a residual add (ViT's
-        // out-projection), which this run folds; before fuse-pointwise, which would take the add. What the
+        // Right after fuse-attention: it needs the Attention nodes and their strided views, and it leaves the
+        // out-projection's output in the residual's row order, so a later epilogue fusion can take the add.
+        "absorb-row-transposes",
+        // Again, after absorb-row-transposes: ViT's out-projection is now followed only by reshapes before
+        // its residual add, which this run folds; before fuse-pointwise, which would take the add. What the
         // first run folded is not matched again (one addend, nothing after an activation).
         "fuse-matmul-epilogue",
         // Last: the pattern passes (GELU, matmul/conv epilogues) first take the pointwise ops they fold into

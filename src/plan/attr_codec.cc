@@ -88,6 +88,12 @@ class Encoder {
 public:
     Encoder(flatbuffers::FlatBufferBuilder& fbb, WeightsTable& weights) : mFbb(fbb), mWeights(weights) {}
 
+    /// Left out at its default (ir::OptionalField): plans not using the field keep their bytes.
+    template <class T>
+    void operator()(const char* name, const T& value, ir::OptionalField) {
+        if (!(value == T{})) (*this)(name, value);
+    }
+
     template <class T>
     void operator()(const char* name, const T& value) {
         if (!mStatus.isOk()) return;
@@ -159,12 +165,34 @@ public:
         if (!mStatus.isOk()) return;
         mFieldNames.push_back(name);
         mStatus = decodeField(name, field);
+        if (mStatus.isOk()) ++mFound;
+    }
+
+    /// Absent means its default (ir::OptionalField): plans written before the field existed still load.
+    template <class T>
+    void operator()(const char* name, T& field, ir::OptionalField) {
+        if (!mStatus.isOk()) return;
+        if (find(name) != nullptr) {
+            (*this)(name, field);
+        } else {
+            mFieldNames.push_back(name);
+            field = T{};
+        }
     }
 
     const Status& status() const { return mStatus; }
     const std::vector<std::string_view>& fieldNames() const { return mFieldNames; }
+    /// How many entries named a field (each exactly once); fewer than the entries means an unknown entry.
+    size_t found() const { return mFound; }
 
 private:
+    /// The first entry named `name`, or null.
+    const fb::Attr* find(std::string_view name) const {
+        for (flatbuffers::uoffset_t i = 0; i < mEntries->size(); ++i)
+            if (mEntries->Get(i)->name()->string_view() == name) return mEntries->Get(i);
+        return nullptr;
+    }
+
     template <class T>
     Status decodeField(std::string_view name, T& field) {
         const std::string what = "attribute '" + std::string(name) + "'";
@@ -280,6 +308,7 @@ private:
     std::vector<bool>& mUsed;
     DecodeBudget& mBudget;
     std::vector<std::string_view> mFieldNames;
+    size_t mFound{0};
     Status mStatus;
 };
 
@@ -367,8 +396,8 @@ StatusOr<ir::Attrs> decodeAttrs(ir::OpKind kind, const AttrVector* entries,
         },
         attrs);
     KILN_RETURN_IF_ERROR(dec.status());
-    if (entries->size() != dec.fieldNames().size()) {
-        // Every field was found exactly once, so some entry names no field.
+    if (entries->size() != dec.found()) {
+        // Every entry naming a field was taken exactly once, so some entry names no field.
         std::string fields;
         for (std::string_view f : dec.fieldNames()) fields += (fields.empty() ? "" : ", ") + std::string(f);
         for (flatbuffers::uoffset_t i = 0; i < entries->size(); ++i) {

@@ -35,7 +35,8 @@ private:
     std::map<const std::vector<uint8_t>*, int64_t> mIndex;
 };
 
-/// Appends one fb::Attr per field of `attrs`. Fails (naming the field) on a value the reader would
+/// Appends one fb::Attr per field of `attrs` (an ir::kOptionalField field only when it differs from its
+/// default). Fails (naming the field) on a value the reader would
 /// reject: an undeclared enum value, a Dims rank outside -1..8, a monostate (op-less) Attrs.
 StatusOr<flatbuffers::Offset<AttrVector>> encodeAttrs(flatbuffers::FlatBufferBuilder& fbb,
                                                       const ir::Attrs& attrs, WeightsTable& weights);
@@ -53,7 +54,8 @@ private:
 };
 
 /// Decodes the entries of one node as the Attrs of `kind`: every field of the struct must appear exactly
-/// once with its kind and value count, no other entry may appear, enums must hold declared values, and
+/// once with its kind and value count (a field visited with ir::kOptionalField at most once, its default
+/// when absent), no other entry may appear, enums must hold declared values, and
 /// Bytes indices must name one of `weights` (`used` is set for each index met). Errors name the field.
 StatusOr<ir::Attrs> decodeAttrs(ir::OpKind kind, const AttrVector* entries,
                                 std::span<const ir::Bytes> weights, std::vector<bool>& used,

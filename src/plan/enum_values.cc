@@ -349,6 +349,7 @@ bool isDeclared(ir::AttentionLayout v) {
         case ir::AttentionLayout::kBSHD:
         case ir::AttentionLayout::kSBHD:
         case ir::AttentionLayout::kBHDS:
+        case ir::AttentionLayout::kSTRIDED:
             return true;
     }
     return false;

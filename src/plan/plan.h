@@ -30,7 +30,9 @@ namespace kiln::plan {
 /// noop_with_empty_axes, Cast saturate, blocked quantization, Resize modes, Scatter reductions, pooling
 /// indices) and the new data types. 3: fused epilogues (MatrixMultiply, Convolution), the Pointwise op,
 /// channels-last convolutions and pooling, the Attention op, the tuned tactics, the workspace and the TF32
-/// permission in the header.
+/// permission in the header. Fields added since are optional (ir::OptionalField: written only when they
+/// differ from their default, default when absent), so they need no bump: Attention's q_view, k_view,
+/// v_view (strided operands).
 constexpr uint32_t kPlanFormatVersion = 3;
 
 struct PlanHeader {

@@ -40,6 +40,11 @@ std::string dimsJson(const Dims& d) {
 class AttrJson {
 public:
     explicit AttrJson(std::ostringstream& os) : mOs(os) {}
+    /// Written at its default too: the JSON a layer gives has the same keys whichever the plan's age.
+    template <class T>
+    void operator()(const char* name, const T& v, ir::OptionalField) {
+        (*this)(name, v);
+    }
     template <class T>
     void operator()(const char* name, const T& v) {
         mOs << (mFirst ? "" : ",") << '"' << name << "\":";

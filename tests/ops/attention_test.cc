@@ -29,9 +29,11 @@ Dims noMask() {
     return d;
 }
 
-/// Position of logical axis (B, H, S, D) in each layout, written out here on purpose.
+/// Position of logical axis (B, H, S, D) in each layout, written out here on purpose (STRIDED operands
+/// have no positions: attention_strided_test.cc covers them).
 std::array<int, 4> positions(AttentionLayout l) {
     switch (l) {
+        case AttentionLayout::kSTRIDED:
         case AttentionLayout::kBHSD:
             return {0, 1, 2, 3};
         case AttentionLayout::kBSHD:

@@ -7,7 +7,10 @@
 // gone) and the reference backend's outputs before and after on seeded random inputs (float32; the fused
 // kernel accumulates in double where the unfused ops round each step to float32, hence 2e-5). Negative
 // cases (an intermediate read twice, a graph output inside the chain, a scale after a folded mask,
-// unknown dims, the CPU target) leave the graph unchanged.
+// unknown dims, the CPU target) leave the graph unchanged. Packed projections (attention_blocks.h: ViT's
+// Gathers after a transpose of the packed [S, B, 3E] tensor, GPT-2's Slices of [B, S, 3E], exporters'
+// index forms, a shared intermediate) are read as STRIDED views whose values are checked by hand; a
+// non-unit-step slice and a source whose head dim is not contiguous stop the reading where they are.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "ir/attention_layout.h"
+#include "passes/attention_blocks.h"
 #include "passes/pass_test_util.h"
 
 namespace kiln::passes {
@@ -410,6 +414,156 @@ TEST(FuseAttention, PipelineRunsItBeforePointwiseFusion) {
     ASSERT_TRUE(runPipeline(g, gpuTarget()).isOk());
     EXPECT_EQ(countKind(g, ir::OpKind::kAttention), 1) << ir::dumpGraph(g);
     EXPECT_EQ(countKind(g, ir::OpKind::kSoftMax), 0);
+}
+
+// ---- packed projections: STRIDED views -----------------------------------------------------------------
+
+std::vector<int64_t> viewValues(int64_t offset, std::array<int64_t, 4> extent,
+                                std::array<int64_t, 4> stride) {
+    return {offset, extent[0], extent[1], extent[2], extent[3], stride[0], stride[1], stride[2], stride[3]};
+}
+
+TEST(FuseAttention, VitPackedQkvIsReadThroughTheGathersAsStridedViews) {
+    Graph g;
+    const passtest::BlockShape c;  // B 2, S 5, H 3, D 4: E 12
+    passtest::buildVitBlock(g, c);
+    ASSERT_TRUE(fuseAndCompare(g, "vit packed"));
+    const ir::Node& a = attentionNode(g);
+    const auto& attrs = std::get<ir::AttentionAttrs>(a.attrs);
+    // All three read the biased in_proj output [S, B, 3E] = [5, 2, 36]: B steps 36, H 4, S 72, D 1, and
+    // the thirds start at 0, 12, 24 (the [3, S, B, 1, E] transpose's offsets re-expressed).
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(g.tensor(a.inputs[static_cast<size_t>(i)]).name, "in_bias_out");
+    EXPECT_EQ(attrs.qLayout, ir::AttentionLayout::kSTRIDED);
+    EXPECT_EQ(attrs.kLayout, ir::AttentionLayout::kSTRIDED);
+    EXPECT_EQ(attrs.vLayout, ir::AttentionLayout::kSTRIDED);
+    EXPECT_EQ(attrs.qView, viewValues(0, {2, 3, 5, 4}, {36, 4, 72, 1}));
+    EXPECT_EQ(attrs.kView, viewValues(12, {2, 3, 5, 4}, {36, 4, 72, 1}));
+    EXPECT_EQ(attrs.vView, viewValues(24, {2, 3, 5, 4}, {36, 4, 72, 1}));
+    EXPECT_EQ(attrs.outLayout, ir::AttentionLayout::kSBHD);
+    EXPECT_EQ(countKind(g, ir::OpKind::kGather), 0) << ir::dumpGraph(g);
+    // Left moving data: the row transposes around the projections (absorb-row-transposes' work).
+    EXPECT_EQ(passtest::countTransposes(g), 2) << ir::dumpGraph(g);
+}
+
+TEST(FuseAttention, Gpt2PackedQkvIsReadThroughTheSlicesAsStridedViews) {
+    Graph g;
+    const passtest::BlockShape c;
+    passtest::buildGpt2Block(g, c);
+    ASSERT_TRUE(fuseAndCompare(g, "gpt2 packed"));
+    const ir::Node& a = attentionNode(g);
+    const auto& attrs = std::get<ir::AttentionAttrs>(a.attrs);
+    // c_attn's output [B * S, 3E] = [10, 36], through the [B, S, 3E] reshape and the three Slices.
+    EXPECT_EQ(names(g, a.inputs), (std::vector<std::string>{"c_attn_bias_out", "c_attn_bias_out",
+                                                            "c_attn_bias_out", "causal_out"}));
+    EXPECT_EQ(attrs.qView, viewValues(0, {2, 3, 5, 4}, {180, 4, 36, 1}));
+    EXPECT_EQ(attrs.kView, viewValues(12, {2, 3, 5, 4}, {180, 4, 36, 1}));
+    EXPECT_EQ(attrs.vView, viewValues(24, {2, 3, 5, 4}, {180, 4, 36, 1}));
+    EXPECT_EQ(attrs.outLayout, ir::AttentionLayout::kBSHD);
+    EXPECT_EQ(countKind(g, ir::OpKind::kSlice), 0) << ir::dumpGraph(g);
+    EXPECT_EQ(passtest::countTransposes(g), 0) << ir::dumpGraph(g);
+}
+
+/// Attention over q, v [B, H, S, D] and keys transposed [B, H, D, S], the scale after the product.
+void attend(Graph& g, TensorId q, TensorId kT, TensorId v) {
+    g.markOutput(passtest::sdpa(g, q, kT, v, 0.5, false));
+}
+
+TEST(FuseAttention, GatherIndexFormsAndASharedGatherOutput) {
+    // A packed [3, S, B, E] input split by Gathers of a 0-D index 0 (its output also a graph output), a
+    // [1] index -2 (ONNX counts it from the end: 1) and a [1, 1] index 2; heads as ViT makes them.
+    const int64_t s = 5, b = 2, h = 3, d = 4, e = h * d;
+    Graph g;
+    const TensorId packed = g.addInput("packed", DataType::kFLOAT, dims({3, s, b, e}));
+    const TensorId parts[3] = {
+        passtest::gatherAt(g, "g0", packed, 0, passtest::index0d(g, "i0", 0)),
+        passtest::gatherAt(g, "g1", packed, 0, constant(g, "i1", DataType::kINT32, dims({1}), {-2})),
+        passtest::gatherAt(g, "g2", packed, 0, constant(g, "i2", DataType::kINT64, dims({1, 1}), {2}))};
+    g.markOutput(parts[0]);
+    TensorId heads[3];
+    for (int i = 0; i < 3; ++i) {
+        const std::string n = "p" + std::to_string(i);
+        const TensorId r = reshape(g, n + "_r", parts[i], dims({s, b * h, d}));
+        heads[i] = reshape(g, n + "_4d", transpose(g, n + "_t", r, {1, 0, 2}), dims({b, h, s, d}));
+    }
+    attend(g, heads[0], transpose(g, "k_tt", heads[1], {0, 1, 3, 2}), heads[2]);
+    ASSERT_TRUE(fuseAndCompare(g, "gather forms"));
+    const ir::Node& a = attentionNode(g);
+    const auto& attrs = std::get<ir::AttentionAttrs>(a.attrs);
+    EXPECT_EQ(names(g, a.inputs), (std::vector<std::string>{"packed", "packed", "packed"}));
+    EXPECT_EQ(attrs.qView, viewValues(0, {2, 3, 5, 4}, {12, 4, 24, 1}));
+    EXPECT_EQ(attrs.kView, viewValues(120, {2, 3, 5, 4}, {12, 4, 24, 1}));
+    EXPECT_EQ(attrs.vView, viewValues(240, {2, 3, 5, 4}, {12, 4, 24, 1}));
+    EXPECT_EQ(countKind(g, ir::OpKind::kGather), 1) << "the shared one stays, for the graph output";
+}
+
+TEST(FuseAttention, StridedReadingStopsAtAStepSliceAnUnalignedCutAndAScatteredHeadDim) {
+    const int64_t b = 2, s = 5, h = 3, d = 4, e = h * d;
+    {
+        // q is every other row of [B, 2S, E] (Slice step 2: its output is a copy, read in BSHD); k and v the
+        // halves of a packed [B, S, 2E] (unit-step Slices: STRIDED).
+        Graph g;
+        const TensorId xq = g.addInput("xq", DataType::kFLOAT, dims({b, 2 * s, e}));
+        const TensorId kv = g.addInput("kv", DataType::kFLOAT, dims({b, s, 2 * e}));
+        const TensorId q =
+            passtest::sliceOf(g, "q_step", xq, dims({0, 1, 0}), dims({b, s, e}), dims({1, 2, 1}));
+        const TensorId k =
+            passtest::sliceOf(g, "k_cut", kv, dims({0, 0, 0}), dims({b, s, e}), dims({1, 1, 1}));
+        const TensorId v =
+            passtest::sliceOf(g, "v_cut", kv, dims({0, 0, e}), dims({b, s, e}), dims({1, 1, 1}));
+        auto heads = [&](const std::string& n, TensorId x, std::initializer_list<int32_t> perm) {
+            return transpose(g, n + "_t", reshape(g, n + "_h", x, dims({b, s, h, d})), perm);
+        };
+        attend(g, heads("q", q, {0, 2, 1, 3}), heads("k", k, {0, 2, 3, 1}), heads("v", v, {0, 2, 1, 3}));
+        ASSERT_TRUE(fuseAndCompare(g, "step slice"));
+        const ir::Node& a = attentionNode(g);
+        const auto& attrs = std::get<ir::AttentionAttrs>(a.attrs);
+        EXPECT_EQ(attrs.qLayout, ir::AttentionLayout::kBSHD);
+        EXPECT_TRUE(attrs.qView.empty());
+        EXPECT_EQ(g.tensor(a.inputs[0]).name, "q_h_out");
+        EXPECT_EQ(attrs.kView, viewValues(0, {2, 3, 5, 4}, {120, 4, 24, 1}));
+        EXPECT_EQ(attrs.vView, viewValues(12, {2, 3, 5, 4}, {120, 4, 24, 1}));
+        EXPECT_EQ(countKind(g, ir::OpKind::kSlice), 1) << ir::dumpGraph(g);
+    }
+    {
+        // q is cut 4 columns into a [B, S, E + 4] tensor: a view there would start its rows off 16 bytes in
+        // float16 (D 8 is a multiple of 8, so the contiguous layouts keep them), so q is read after the
+        // Slice, in BSHD; k and v start at columns 8 and 32 of their own packed input: STRIDED.
+        const int64_t d8 = 8, e8 = h * d8;
+        Graph g;
+        const TensorId xq = g.addInput("xq", DataType::kFLOAT, dims({b, s, e8 + 4}));
+        const TensorId kv = g.addInput("kv", DataType::kFLOAT, dims({b, s, 2 * e8 + 8}));
+        const TensorId q =
+            passtest::sliceOf(g, "q_cut", xq, dims({0, 0, 4}), dims({b, s, e8}), dims({1, 1, 1}));
+        const TensorId k =
+            passtest::sliceOf(g, "k_cut", kv, dims({0, 0, 8}), dims({b, s, e8}), dims({1, 1, 1}));
+        const TensorId v =
+            passtest::sliceOf(g, "v_cut", kv, dims({0, 0, 8 + e8}), dims({b, s, e8}), dims({1, 1, 1}));
+        auto heads = [&](const std::string& n, TensorId x, std::initializer_list<int32_t> perm) {
+            return transpose(g, n + "_t", reshape(g, n + "_h", x, dims({b, s, h, d8})), perm);
+        };
+        attend(g, heads("q", q, {0, 2, 1, 3}), heads("k", k, {0, 2, 3, 1}), heads("v", v, {0, 2, 1, 3}));
+        ASSERT_TRUE(fuseAndCompare(g, "unaligned cut"));
+        const ir::Node& a = attentionNode(g);
+        const auto& attrs = std::get<ir::AttentionAttrs>(a.attrs);
+        EXPECT_EQ(attrs.qLayout, ir::AttentionLayout::kBSHD);
+        EXPECT_EQ(g.tensor(a.inputs[0]).name, "q_h_out");
+        EXPECT_EQ(attrs.kView, viewValues(8, {2, 3, 5, 8}, {5 * 56, 8, 56, 1}));
+        EXPECT_EQ(attrs.vView, viewValues(32, {2, 3, 5, 8}, {5 * 56, 8, 56, 1}));
+    }
+    {
+        // q's farthest source stores it [B, D, S, H]: a view there would scatter the head dim (stride S*H),
+        // which the tensor-core kernel cannot read, so q is read after the transpose, in BHSD.
+        Graph g;
+        const TensorId src = g.addInput("src", DataType::kFLOAT, dims({b, d, s, h}));
+        const TensorId q = transpose(g, "q_t", src, {0, 3, 2, 1});
+        const TensorId kT = g.addInput("kT", DataType::kFLOAT, dims({b, h, d, s}));
+        const TensorId v = g.addInput("v", DataType::kFLOAT, dims({b, h, s, d}));
+        attend(g, q, kT, v);
+        ASSERT_TRUE(fuseAndCompare(g, "scattered head dim"));
+        const ir::Node& a = attentionNode(g);
+        EXPECT_EQ(std::get<ir::AttentionAttrs>(a.attrs).qLayout, ir::AttentionLayout::kBHSD);
+        EXPECT_EQ(names(g, a.inputs), (std::vector<std::string>{"q_t_out", "kT", "v"}));
+    }
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // CPU tests of the host side of the Attention CUDA kernels (kernels/attention/): the strides attentionArgs
-// derives from each layout and mask shape, the kernel attentionPaths picks (flash for aligned float16 /
-// bfloat16 at head dims 64 and 128; rows for float32, other head dims, keys stored transposed, shifted
-// buffers; neither past head dim 256), and a replay of one warp of attention_flash.cu on the CPU: the
+// derives from each layout and mask shape, STRIDED views (the offset moves the operand's address, the
+// strides pass through, a view past its input is refused), the kernel attentionPaths picks (flash for
+// aligned float16 / bfloat16 at head dims 64 and 128, packed views at offsets that keep rows on 16 bytes;
+// rows for float32, other head dims, keys stored transposed, shifted buffers and offsets, scattered head
+// dims; neither past head dim 256), and a replay of one warp of attention_flash.cu on the CPU: the
 // lanes' fragments are gathered with the kernel's own index functions (attention_fragments.h), multiplied
 // as mma.sync m16n8k16 and ldmatrix.x4.trans define them (the PTX ISA's fragment layouts, written out
 // here), and must give Q K^T and P V exactly (small integers). tests/gpu/cuda_attention_test.cc runs the
@@ -112,6 +114,60 @@ TEST(CudaAttentionArgs, KernelChoice) {
     EXPECT_FALSE(transposed.flash);
     EXPECT_TRUE(transposed.rows);
     EXPECT_NE(std::string(transposed.why).find("contiguous head dims"), std::string::npos);
+}
+
+TEST(CudaAttentionArgs, StridedViewsOfAPackedProjection) {
+    // ViT's packed in_proj output [S, B, 3E] = [197, 2, 2304] (H 12, D 64) fed three times.
+    const int64_t s = 197, b = 2, h = 12, d = 64, e = h * d;
+    const Dims packed = makeDims({s, b, 3 * e});
+    auto view = [&](int64_t offset) {
+        return std::vector<int64_t>{offset, b, h, s, d, 3 * e, d, b * 3 * e, 1};
+    };
+    ir::AttentionAttrs a;
+    a.qLayout = a.kLayout = a.vLayout = AttentionLayout::kSTRIDED;
+    a.outLayout = AttentionLayout::kBSHD;
+    auto run = [&](uintptr_t base, const Dims& in) {
+        const std::vector<TensorRef> refs = {ref(DataType::kHALF, in, base), ref(DataType::kHALF, in, base),
+                                             ref(DataType::kHALF, in, base)};
+        return attentionArgs(a, refs, ref(DataType::kHALF, makeDims({b, s, h, d}), 5 * kAligned));
+    };
+    a.qView = view(0);
+    a.kView = view(e);
+    a.vView = view(2 * e);
+    auto r = run(kAligned, packed);
+    ASSERT_TRUE(r.isOk()) << r.status().message();
+    const AttentionArgs& x = r.value();
+    EXPECT_EQ(x.q.data, reinterpret_cast<const void*>(kAligned));
+    EXPECT_EQ(x.k.data, reinterpret_cast<const void*>(kAligned + 2 * e));  // float16: 2 bytes an element
+    EXPECT_EQ(x.v.data, reinterpret_cast<const void*>(kAligned + 4 * e));
+    for (const auto* o : {&x.q, &x.k, &x.v})
+        expectStrides(o->stride, {3 * e, d, b * 3 * e, 1}, "packed view");
+    EXPECT_EQ(x.batch, b);
+    EXPECT_EQ(x.heads, h);
+    EXPECT_EQ(x.sq, s);
+    EXPECT_EQ(x.skv, s);
+    EXPECT_TRUE(attentionPaths(x).flash);
+    // An offset of one element more puts k's rows off 16 bytes: only the rows kernel.
+    a.kView = view(e + 1);
+    a.vView = view(2 * e - 8);
+    r = run(kAligned, packed);
+    ASSERT_TRUE(r.isOk()) << r.status().message();
+    EXPECT_FALSE(attentionPaths(r.value()).flash);
+    EXPECT_TRUE(attentionPaths(r.value()).rows);
+    // A scattered head dim (heads adjacent, head dim stride 12, inside q's third): only the rows kernel.
+    a.vView = view(2 * e);
+    a.kView = std::vector<int64_t>{0, b, h, s, d, 3 * e, 1, b * 3 * e, 12};
+    r = run(kAligned, packed);
+    ASSERT_TRUE(r.isOk()) << r.status().message();
+    EXPECT_FALSE(attentionPaths(r.value()).flash);
+    EXPECT_NE(std::string(attentionPaths(r.value()).why).find("contiguous head dims"), std::string::npos);
+    // A view past its input (v one element too far) is refused before any launch could read past it.
+    a.kView = view(e);
+    a.vView = view(2 * e + 1);
+    r = run(kAligned, packed);
+    ASSERT_FALSE(r.isOk());
+    EXPECT_NE(r.status().message().find("must lie inside its input"), std::string::npos)
+        << r.status().message();
 }
 
 // ---- one warp of attention_flash.cu, replayed ----------------------------------------------------------

@@ -1,8 +1,9 @@
 // Reference kernel for the attention family: Attention (see ir::AttentionAttrs for the semantics). One
 // query row at a time: the scores are float32 (the dot product accumulated in double, scaled and rounded
 // to float32, plus the mask in float32, as the GPU kernels form them), the softmax and the weighted sum of
-// v rows are computed in double and rounded once on store. Operands are addressed through their layouts'
-// strides (ir/attention_layout.h) and the mask through its broadcast strides.
+// v rows are computed in double and rounded once on store. Operands are addressed through their views
+// (ir/attention_layout.h: a contiguous layout's strides, or a STRIDED operand's offset and strides into
+// an input of any rank, checked to lie inside it) and the mask through its broadcast strides.
 #include <cmath>
 #include <vector>
 
@@ -18,23 +19,34 @@ Status runAttention(const ir::AttentionAttrs& attrs, const KernelContext& ctx) {
     const TensorRef* mask = ctx.inputs.size() > 3 && ctx.inputs[3].present() ? &ctx.inputs[3] : nullptr;
     const TensorRef& y = ctx.outputs[0];
     for (const TensorRef* t : {&q, &k, &v, &y})
-        if (t->shape.nbDims != 4 ||
-            (t->type != DataType::kFLOAT && t->type != DataType::kHALF && t->type != DataType::kBF16))
-            return internalError(
-                std::string("Attention: expected 4-D float32/float16/bfloat16 operands, got ") +
-                dataTypeName(t->type) + toString(t->shape));
-    const ir::AttentionExtents qe = ir::attentionExtents(attrs.qLayout, q.shape);
-    const ir::AttentionExtents ke = ir::attentionExtents(attrs.kLayout, k.shape);
-    const ir::AttentionExtents ve = ir::attentionExtents(attrs.vLayout, v.shape);
+        if (t->type != DataType::kFLOAT && t->type != DataType::kHALF && t->type != DataType::kBF16)
+            return internalError(std::string("Attention: expected float32/float16/bfloat16 operands, got ") +
+                                 dataTypeName(t->type) + toString(t->shape));
+    KILN_ASSIGN_OR_RETURN(const ir::AttentionView qv, ir::attentionView(attrs, 0, q.shape));
+    KILN_ASSIGN_OR_RETURN(const ir::AttentionView kv, ir::attentionView(attrs, 1, k.shape));
+    KILN_ASSIGN_OR_RETURN(const ir::AttentionView vv, ir::attentionView(attrs, 2, v.shape));
+    const ir::AttentionExtents& qe = qv.extent;
+    const ir::AttentionExtents& ke = kv.extent;
+    const ir::AttentionExtents& ve = vv.extent;
     const int64_t batch = qe[ir::kAxisB], heads = qe[ir::kAxisH], sq = qe[ir::kAxisS], d = qe[ir::kAxisD];
     const int64_t skv = ke[ir::kAxisS], dv = ve[ir::kAxisD];
+    const bool agree = ke[ir::kAxisB] == batch && ve[ir::kAxisB] == batch && ke[ir::kAxisH] == heads &&
+                       ve[ir::kAxisH] == heads && ke[ir::kAxisD] == d && ve[ir::kAxisS] == skv;
+    if (y.shape.nbDims != 4 || !agree || !ir::isContiguousAttentionLayout(attrs.outLayout) ||
+        attrs.outLayout == ir::AttentionLayout::kBHDS ||
+        ir::attentionExtents(attrs.outLayout, y.shape) != ir::AttentionExtents{batch, heads, sq, dv})
+        return internalError("Attention: q " + toString(q.shape) + ", k " + toString(k.shape) + ", v " +
+                             toString(v.shape) + " and output " + toString(y.shape) +
+                             " do not agree in their layouts; inference should have refused them");
     const ir::AttentionExtents ye = ir::attentionExtents(attrs.outLayout, y.shape);
-    if (ye != ir::AttentionExtents{batch, heads, sq, dv})
-        return internalError("Attention: output " + toString(y.shape) + " does not match q " +
-                             toString(q.shape) + " and v " + toString(v.shape));
-    const ir::AttentionExtents qs = ir::attentionStrides(attrs.qLayout, qe);
-    const ir::AttentionExtents ks = ir::attentionStrides(attrs.kLayout, ke);
-    const ir::AttentionExtents vs = ir::attentionStrides(attrs.vLayout, ve);
+    // Element offsets are folded into the base pointers: loadAsDouble indexes from there.
+    const size_t elem = static_cast<size_t>(dataTypeSize(q.type));
+    const void* qData = static_cast<const uint8_t*>(q.data) + static_cast<size_t>(qv.offset) * elem;
+    const void* kData = static_cast<const uint8_t*>(k.data) + static_cast<size_t>(kv.offset) * elem;
+    const void* vData = static_cast<const uint8_t*>(v.data) + static_cast<size_t>(vv.offset) * elem;
+    const ir::AttentionExtents& qs = qv.stride;
+    const ir::AttentionExtents& ks = kv.stride;
+    const ir::AttentionExtents& vs = vv.stride;
     const ir::AttentionExtents ys = ir::attentionStrides(attrs.outLayout, ye);
     const std::array<int64_t, 4> ms = mask ? ir::attentionMaskStrides(mask->shape) : std::array<int64_t, 4>{};
 
@@ -48,13 +60,13 @@ Status runAttention(const ir::AttentionAttrs& attrs, const KernelContext& ctx) {
                 const int64_t i = row % sq, h = (row / sq) % heads, b = row / (sq * heads);
                 const int64_t qBase = b * qs[0] + h * qs[1] + i * qs[2];
                 for (int64_t e = 0; e < d; ++e)
-                    qrow[static_cast<size_t>(e)] = loadAsDouble(q.type, q.data, qBase + e * qs[3]);
+                    qrow[static_cast<size_t>(e)] = loadAsDouble(q.type, qData, qBase + e * qs[3]);
                 double m = -INFINITY;
                 for (int64_t j = 0; j < skv; ++j) {
                     const int64_t kBase = b * ks[0] + h * ks[1] + j * ks[2];
                     double dot = 0.0;
                     for (int64_t e = 0; e < d; ++e)
-                        dot += qrow[static_cast<size_t>(e)] * loadAsDouble(k.type, k.data, kBase + e * ks[3]);
+                        dot += qrow[static_cast<size_t>(e)] * loadAsDouble(k.type, kData, kBase + e * ks[3]);
                     float s = static_cast<float>(static_cast<double>(attrs.scale) * dot);
                     if (mask)
                         s += static_cast<float>(loadAsDouble(mask->type, mask->data,
@@ -76,7 +88,7 @@ Status runAttention(const ir::AttentionAttrs& attrs, const KernelContext& ctx) {
                     sum += p;
                     const int64_t vBase = b * vs[0] + h * vs[1] + j * vs[2];
                     for (int64_t e = 0; e < dv; ++e)
-                        acc[static_cast<size_t>(e)] += p * loadAsDouble(v.type, v.data, vBase + e * vs[3]);
+                        acc[static_cast<size_t>(e)] += p * loadAsDouble(v.type, vData, vBase + e * vs[3]);
                 }
                 for (int64_t e = 0; e < dv; ++e)
                     storeFromDouble(y.type, y.data, yBase + e * ys[3], acc[static_cast<size_t>(e)] / sum);

@@ -1,8 +1,9 @@
 // Shape/type inference for the attention family: Attention (ir::AttentionAttrs). q, k and v are 4-D
-// tensors whose axes B, H, S, D sit where their layouts say (ir/attention_layout.h); q and k share the
-// head dim D, k and v the key length Skv, all three B and H; v's head dim Dv may differ from D. The output
-// is [B, H, Sq, Dv] stored in the output layout, of q's type. The optional mask broadcasts to
-// [B, H, Sq, Skv]. Dims unknown until run time (-1) are checked when they become known.
+// tensors whose axes B, H, S, D sit where their layouts say, or (layout STRIDED) explicit views of inputs
+// of any rank (ir/attention_layout.h checks both); q and k share the head dim D, k and v the key length
+// Skv, all three B and H; v's head dim Dv may differ from D. The output is [B, H, Sq, Dv] stored in the
+// output layout, of q's type. The optional mask broadcasts to [B, H, Sq, Skv]. Dims unknown until run
+// time (-1) are checked when they become known.
 #include <sstream>
 
 #include "common/dims.h"
@@ -35,6 +36,7 @@ int64_t known(int64_t a, int64_t b) {
 Status inferAttention(const AttentionAttrs& attrs, InferContext& ctx) {
     const char* names[3] = {"q", "k", "v"};
     const AttentionLayout layouts[3] = {attrs.qLayout, attrs.kLayout, attrs.vLayout};
+    AttentionExtents ext[3];
     for (int i = 0; i < 3; ++i) {
         const TensorDesc& t = ctx.inputs[static_cast<size_t>(i)];
         KILN_CHECK_ARG(isAttentionLayout(layouts[i]),
@@ -42,11 +44,9 @@ Status inferAttention(const AttentionAttrs& attrs, InferContext& ctx) {
                                      << " is not an AttentionLayout");
         KILN_CHECK_ARG(i == 1 || layouts[i] != AttentionLayout::kBHDS,
                        "Attention: " << names[i] << "_layout BHDS (keys transposed) is for k only; use BHSD, "
-                                     << "BSHD or SBHD");
-        KILN_CHECK_ARG(t.shape.nbDims == 4, "Attention: " << names[i] << " (input " << i
-                                                          << ") must be 4-D (B, H, S, D in its layout "
-                                                          << attentionLayoutName(layouts[i])
-                                                          << "), got shape " << toString(t.shape));
+                                     << "BSHD, SBHD or STRIDED");
+        KILN_ASSIGN_OR_RETURN(const AttentionView view, attentionView(attrs, i, t.shape));
+        ext[i] = view.extent;
         KILN_CHECK_ARG(isAttentionType(t.type), "Attention: " << names[i] << " must be float32, float16 or "
                                                               << "bfloat16, got " << dataTypeName(t.type));
         KILN_CHECK_ARG(t.type == ctx.inputs[0].type, "Attention: q, k and v must have one type; q is "
@@ -55,16 +55,21 @@ Status inferAttention(const AttentionAttrs& attrs, InferContext& ctx) {
                                                          << "; insert a Cast");
     }
     KILN_CHECK_ARG(
-        isAttentionLayout(attrs.outLayout) && attrs.outLayout != AttentionLayout::kBHDS,
+        isContiguousAttentionLayout(attrs.outLayout) && attrs.outLayout != AttentionLayout::kBHDS,
         "Attention: out_layout = " << static_cast<int32_t>(attrs.outLayout) << " must be BHSD, BSHD or SBHD");
-    const AttentionExtents q = attentionExtents(attrs.qLayout, ctx.inputs[0].shape);
-    const AttentionExtents k = attentionExtents(attrs.kLayout, ctx.inputs[1].shape);
-    const AttentionExtents v = attentionExtents(attrs.vLayout, ctx.inputs[2].shape);
+    const AttentionExtents& q = ext[0];
+    const AttentionExtents& k = ext[1];
+    const AttentionExtents& v = ext[2];
     auto shapes = [&] {
         std::ostringstream os;
-        os << "q " << toString(ctx.inputs[0].shape) << " (" << attentionLayoutName(attrs.qLayout) << "), k "
-           << toString(ctx.inputs[1].shape) << " (" << attentionLayoutName(attrs.kLayout) << "), v "
-           << toString(ctx.inputs[2].shape) << " (" << attentionLayoutName(attrs.vLayout) << ")";
+        for (int i = 0; i < 3; ++i) {
+            os << (i ? ", " : "") << names[i] << " " << toString(ctx.inputs[static_cast<size_t>(i)].shape)
+               << " (" << attentionLayoutName(layouts[i]);
+            if (layouts[i] == AttentionLayout::kSTRIDED)
+                os << " view of extents [" << ext[i][0] << "," << ext[i][1] << "," << ext[i][2] << ","
+                   << ext[i][3] << "]";
+            os << ")";
+        }
         return os.str();
     };
     for (int a : {kAxisB, kAxisH}) {

@@ -1,5 +1,6 @@
 // The host-side translation of an Attention node into the kernels' arguments (attention_launch.h): the
-// operands' layouts become per-axis element strides, the mask's shape broadcast strides. Separate from
+// operands' views (layouts or explicit STRIDED views) become base addresses and per-axis element strides,
+// the mask's shape broadcast strides. Separate from
 // the launch so that tests/unit/cuda_attention_plan_test.cc can check it, and the kernel choice that
 // follows from it, on machines without a GPU.
 #pragma once
@@ -14,7 +15,7 @@
 namespace kiln::cuda::attn {
 
 /// Arguments for q, k, v, [mask] (`inputs`) and `output`; an internal error when their types or shapes
-/// disagree (inference refuses such nodes first).
+/// disagree, and invalid-argument when a view does not fit its input (inference refuses both first).
 StatusOr<AttentionArgs> attentionArgs(const ir::AttentionAttrs& attrs, std::span<const TensorRef> inputs,
                                       const TensorRef& output);
 

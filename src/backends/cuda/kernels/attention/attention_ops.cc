@@ -1,9 +1,11 @@
-// CUDA runAttention: the host half of the kernels in this folder. It turns the operands' layouts into
-// per-axis element strides (ir/attention_layout.h) and the mask's shape into broadcast strides, checks
-// the shapes, and runs one of two tactics: attention_flash_mma (attention_flash.cu: tensor cores,
-// float16/bfloat16, head dim 64 or 128, 16-byte aligned rows) or attention_rows (attention_rows.cu: every
-// float type, head dims up to 256, any strides and alignment). By default the flash kernel runs wherever it
-// applies; the autotuner is offered both when both apply. Nothing here synchronizes or allocates.
+// CUDA runAttention: the host half of the kernels in this folder. It turns the operands' views (a
+// contiguous layout's strides, or a STRIDED operand's offset and strides, checked to lie inside its input:
+// ir/attention_layout.h) into base addresses and per-axis element strides and the mask's shape into
+// broadcast strides, checks the shapes, and runs one of two tactics: attention_flash_mma (attention_flash.cu:
+// tensor cores, float16/bfloat16, head dim 64 or 128, 16-byte aligned rows) or attention_rows
+// (attention_rows.cu: every float type, head dims up to 256, any strides and alignment). By default the flash
+// kernel runs wherever it applies; the autotuner is offered both when both apply. Nothing here synchronizes
+// or allocates.
 #include <array>
 #include <string>
 
@@ -44,11 +46,12 @@ bool elemType(DataType t, attn::ElemType* out) {
     return false;
 }
 
-attn::Operand operand(const TensorRef& t, ir::AttentionLayout layout) {
+/// The kernel operand of a view of `t`: the address of its element (0, 0, 0, 0) and its strides. The
+/// offset moves the address, so attentionPaths' alignment check sees where the rows really start.
+attn::Operand operand(const TensorRef& t, const ir::AttentionView& view) {
     attn::Operand o;
-    o.data = t.data;
-    const ir::AttentionExtents s = ir::attentionStrides(layout, ir::attentionExtents(layout, t.shape));
-    for (int a = 0; a < 4; ++a) o.stride[a] = s[static_cast<size_t>(a)];
+    o.data = static_cast<const uint8_t*>(t.data) + view.offset * dataTypeSize(t.type);
+    for (int a = 0; a < 4; ++a) o.stride[a] = view.stride[static_cast<size_t>(a)];
     return o;
 }
 
@@ -66,16 +69,19 @@ StatusOr<AttentionArgs> attentionArgs(const ir::AttentionAttrs& attrs, std::span
     attn::AttentionArgs a;
     for (const TensorRef* t : {&q, &k, &v, &y}) {
         attn::ElemType e{};
-        if (t->shape.nbDims != 4 || !elemType(t->type, &e) || t->type != q.type)
+        if ((t == &y && t->shape.nbDims != 4) || !elemType(t->type, &e) || t->type != q.type)
             return internalError(
-                std::string("Attention: expected 4-D q, k, v and output of one float type, got ") +
+                std::string("Attention: expected q, k, v and a 4-D output of one float type, got ") +
                 dataTypeName(t->type) + toString(t->shape) + " beside q " + dataTypeName(q.type) +
                 toString(q.shape));
         a.type = e;
     }
-    const ir::AttentionExtents qe = ir::attentionExtents(attrs.qLayout, q.shape);
-    const ir::AttentionExtents ke = ir::attentionExtents(attrs.kLayout, k.shape);
-    const ir::AttentionExtents ve = ir::attentionExtents(attrs.vLayout, v.shape);
+    KILN_ASSIGN_OR_RETURN(const ir::AttentionView qv, ir::attentionView(attrs, 0, q.shape));
+    KILN_ASSIGN_OR_RETURN(const ir::AttentionView kv, ir::attentionView(attrs, 1, k.shape));
+    KILN_ASSIGN_OR_RETURN(const ir::AttentionView vv, ir::attentionView(attrs, 2, v.shape));
+    const ir::AttentionExtents& qe = qv.extent;
+    const ir::AttentionExtents& ke = kv.extent;
+    const ir::AttentionExtents& ve = vv.extent;
     const ir::AttentionExtents ye = ir::attentionExtents(attrs.outLayout, y.shape);
     a.batch = qe[ir::kAxisB];
     a.heads = qe[ir::kAxisH];
@@ -85,17 +91,19 @@ StatusOr<AttentionArgs> attentionArgs(const ir::AttentionAttrs& attrs, std::span
     a.dv = ve[ir::kAxisD];
     const bool agree = ke[ir::kAxisB] == a.batch && ve[ir::kAxisB] == a.batch && ke[ir::kAxisH] == a.heads &&
                        ve[ir::kAxisH] == a.heads && ke[ir::kAxisD] == a.d && ve[ir::kAxisS] == a.skv &&
-                       ye == ir::AttentionExtents{a.batch, a.heads, a.sq, a.dv};
+                       ye == ir::AttentionExtents{a.batch, a.heads, a.sq, a.dv} &&
+                       ir::isContiguousAttentionLayout(attrs.outLayout) &&
+                       attrs.outLayout != ir::AttentionLayout::kBHDS;
     if (!agree)
         return internalError("Attention: q " + toString(q.shape) + ", k " + toString(k.shape) + ", v " +
                              toString(v.shape) + " and output " + toString(y.shape) +
                              " do not agree in their layouts; inference should have refused them");
-    a.q = operand(q, attrs.qLayout);
-    a.k = operand(k, attrs.kLayout);
-    a.v = operand(v, attrs.vLayout);
-    const attn::Operand out = operand(y, attrs.outLayout);
+    a.q = operand(q, qv);
+    a.k = operand(k, kv);
+    a.v = operand(v, vv);
+    const ir::AttentionExtents ys = ir::attentionStrides(attrs.outLayout, ye);
     a.out = y.data;
-    for (int i = 0; i < 4; ++i) a.outStride[i] = out.stride[i];
+    for (int i = 0; i < 4; ++i) a.outStride[i] = ys[static_cast<size_t>(i)];
     if (inputs.size() > 3 && inputs[3].present()) {
         const TensorRef& m = inputs[3];
         if (!elemType(m.type, &a.maskType) || m.shape.nbDims > 4)
