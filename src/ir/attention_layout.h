@@ -128,6 +128,19 @@ struct AttentionView {
     bool operator==(const AttentionView&) const = default;
 };
 
+/// Whether a view keeps what the tensor-core kernel needs wherever a contiguous layout would: a contiguous
+/// head dim, and, when the head dim is a multiple of 8 (so contiguous layouts start every row on 16 bytes
+/// in float16 / bfloat16), an offset and row strides that are multiples of 8 elements too. The passes
+/// that make STRIDED views ask this, so reading further back never costs the kernel.
+inline bool keepsAlignedRows(const AttentionView& v) {
+    if (v.stride[kAxisD] != 1 && v.extent[kAxisD] != 1) return false;
+    if (v.extent[kAxisD] % 8 != 0) return true;
+    bool aligned = v.offset % 8 == 0;
+    for (int axis : {kAxisB, kAxisH, kAxisS})
+        aligned = aligned && (v.extent[static_cast<size_t>(axis)] == 1 || v.stride[static_cast<size_t>(axis)] % 8 == 0);
+    return aligned;
+}
+
 /// Values of a q_view / k_view / v_view attribute: offset, 4 extents, 4 strides.
 constexpr size_t kAttentionViewFields = 9;
 

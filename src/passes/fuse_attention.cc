@@ -128,18 +128,10 @@ std::optional<StridedAxes> stepBack(const ir::Graph& g, const StridedAxes& axes)
     return std::nullopt;
 }
 
-/// Whether a STRIDED view `a` keeps what the tensor-core kernel needs wherever a contiguous layout would:
-/// a contiguous head dim, and, when the head dim is a multiple of 8 (so contiguous layouts start every
-/// row on 16 bytes in float16 / bfloat16), an offset and row strides that are multiples of 8 elements too.
-/// Otherwise reading further back would save a copy but lose the kernel.
+/// Whether a STRIDED view `a` keeps the tensor-core kernel's rows (ir::keepsAlignedRows): otherwise reading
+/// further back would save a copy but lose the kernel.
 bool keepsKernelRows(const StridedAxes& a) {
-    if (a.stride[ir::kAxisD] != 1 && a.extent[ir::kAxisD] != 1) return false;
-    if (a.extent[ir::kAxisD] % 8 != 0) return true;
-    bool aligned = a.offset % 8 == 0;
-    for (int axis : {ir::kAxisB, ir::kAxisH, ir::kAxisS})
-        aligned = aligned &&
-                  (a.extent[static_cast<size_t>(axis)] == 1 || a.stride[static_cast<size_t>(axis)] % 8 == 0);
-    return aligned;
+    return ir::keepsAlignedRows({a.offset, a.extent, a.stride});
 }
 
 /// Reads operand `axes` (of a tensor t consumed by the chain) through the movement nodes producing it: the

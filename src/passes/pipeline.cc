@@ -46,6 +46,10 @@ const std::vector<const char*>& order() {
         // and before fuse-pointwise, which would otherwise turn the scale, mask add and NaN guard between
         // the two products into a program and hide the chain.
         "fuse-attention",
+        // Right after fuse-attention, which makes the Attention nodes it merges the projections of (BERT's
+        // separate query, key and value layers); before absorb-row-transposes, which then sees one packed
+        // projection as for GPT-2 and ViT.
+        "merge-qkv-projections",
         // Right after fuse-attention: it needs the Attention nodes and their strided views, and it leaves the
         // out-projection's output in the residual's row order, so a later epilogue fusion can take the add.
         "absorb-row-transposes",
