@@ -1,9 +1,12 @@
 // IBuilder and IBuilderConfig. The config validates flags against what is implemented, so that no flag
 // is silently ignored: a flag whose feature does not exist yet fails the build with its name.
+#include <exception>
+#include <memory>
 #include <new>
 
 #include "api/host_memory.h"
 #include "api/network_impl.h"
+#include "api/timing_cache_impl.h"
 #include "common/reporter.h"
 #include "backends/device_info.h"
 #include "builder/build.h"
@@ -51,7 +54,7 @@ const char* missingFeature(BuilderFlag f) {
         case BuilderFlag::kOBEY_PRECISION_CONSTRAINTS:
         case BuilderFlag::kPREFER_PRECISION_CONSTRAINTS: return nullptr;  // checked per layer instead
         case BuilderFlag::kTF32:  // a permission: FP32 on the CPU is at least as precise
-        case BuilderFlag::kDISABLE_TIMING_CACHE:  // the CPU target has no timing
+        case BuilderFlag::kDISABLE_TIMING_CACHE:  // builder/build.cc: no cache is read or written
         case BuilderFlag::kDIRECT_IO:
         case BuilderFlag::kDETERMINISTIC:  // the reference kernels are deterministic
             return nullptr;
@@ -105,8 +108,48 @@ public:
     void setProfilingVerbosity(ProfilingVerbosity v) noexcept override { mVerbosity = v; }
     ProfilingVerbosity getProfilingVerbosity() const noexcept override { return mVerbosity; }
 
+    ITimingCache* createTimingCache(void const* blob, std::size_t size) const noexcept override {
+        std::unique_ptr<TimingCacheImpl> cache(new (std::nothrow) TimingCacheImpl(mReporter->logger()));
+        if (!cache) {
+            mReporter->error(ErrorCode::kFAILED_ALLOCATION, "createTimingCache: out of host memory");
+            return nullptr;
+        }
+        if (size == 0) return cache.release();
+        Status st;
+        try {
+            st = cache->cache().deserialize(blob, size);
+        } catch (const std::exception& e) {
+            st = allocationFailed(std::string("reading the cache failed: ") + e.what());
+        }
+        if (!mReporter->report(st.withContext("createTimingCache (" + std::to_string(size) + " bytes)"))) return nullptr;
+        return cache.release();
+    }
+    bool setTimingCache(ITimingCache const& cache, bool ignoreMismatch) noexcept override {
+        const auto* impl = dynamic_cast<const TimingCacheImpl*>(&cache);
+        if (!impl)
+            return mReporter->error(ErrorCode::kINVALID_ARGUMENT,
+                                    "setTimingCache: the cache must come from IBuilderConfig::createTimingCache");
+        // Checked against the target known now; GPU builds check again against theirs.
+        backends::CudaDeviceInfo gpu;
+        if (mTarget.isCuda && backends::cudaDeviceInfo(mTarget.deviceIndex, &gpu)) {
+            const std::string mismatch = builder::identityMismatch(impl->cache().identity(), builder::timingIdentityOf(gpu));
+            if (!mismatch.empty() && !ignoreMismatch)
+                return mReporter->report(builder::mismatchError(mismatch).withContext("setTimingCache"));
+            if (!mismatch.empty())
+                mReporter->warning("setTimingCache: the cache was measured on another setup (" + mismatch +
+                                   ", the cache's first); with ignoreMismatch its entries are used where a layer "
+                                   "matches, and the chosen tactics may not be the fastest here");
+        }
+        mTimingCache = impl;
+        mIgnoreTimingCacheMismatch = ignoreMismatch;
+        return true;
+    }
+    ITimingCache const* getTimingCache() const noexcept override { return mTimingCache; }
+
     const builder::Target& target() const { return mTarget; }
     std::size_t workspace() const { return mWorkspace; }
+    const TimingCacheImpl* timingCache() const { return mTimingCache; }
+    bool ignoreTimingCacheMismatch() const { return mIgnoreTimingCacheMismatch; }
 
 private:
     const Reporter* mReporter;
@@ -118,6 +161,8 @@ private:
     int32_t mOptLevel{3};
     int32_t mAvgTiming{1};
     ProfilingVerbosity mVerbosity{ProfilingVerbosity::kLAYER_NAMES_ONLY};
+    const TimingCacheImpl* mTimingCache{nullptr};
+    bool mIgnoreTimingCacheMismatch{false};
 };
 
 class BuilderImpl final : public IBuilder {
@@ -133,7 +178,8 @@ public:
     IBuilderConfig* createBuilderConfig() noexcept override { return new (std::nothrow) BuilderConfigImpl(&mReporter); }
 
     IHostMemory* buildSerializedNetwork(INetworkDefinition& network, IBuilderConfig& config) noexcept override {
-        auto planOr = build(network, config);
+        builder::BuildStats stats;
+        auto planOr = build(network, config, &stats);
         if (!planOr.isOk()) {
             mReporter.report(planOr.status().withContext("build failed"));
             return nullptr;
@@ -143,6 +189,11 @@ public:
             mReporter.report(bytes.status().withContext("writing the plan failed"));
             return nullptr;
         }
+        if (stats.tuned)
+            mReporter.info("autotuner: " + std::to_string(stats.tunedNodes) + " layers with several tactics, " +
+                           std::to_string(stats.tunedNodes - stats.cacheHits) + " timed (" +
+                           std::to_string(stats.timedCandidates) + " candidates), " + std::to_string(stats.cacheHits) +
+                           " from the timing cache");
         mReporter.info("built a plan of " + std::to_string(bytes->size()) + " bytes with " +
                        std::to_string(planOr->graph.nodes().size()) + " steps for target " + planOr->header.target);
         return new (std::nothrow) HostMemoryImpl(std::move(bytes).value());
@@ -163,7 +214,7 @@ public:
     ILogger* getLogger() const noexcept override { return mReporter.logger(); }
 
 private:
-    StatusOr<plan::Plan> build(INetworkDefinition& network, IBuilderConfig& config) {
+    StatusOr<plan::Plan> build(INetworkDefinition& network, IBuilderConfig& config, builder::BuildStats* stats = nullptr) {
         auto* net = dynamic_cast<NetworkImpl*>(&network);
         auto* cfg = dynamic_cast<BuilderConfigImpl*>(&config);
         if (!net || !cfg) return invalidArgument("the network and config must come from a Kiln builder");
@@ -190,13 +241,20 @@ private:
         opts.workspaceLimit = cfg->workspace();
         opts.optimizationLevel = cfg->getBuilderOptimizationLevel();
         opts.allowTf32 = cfg->getFlag(BuilderFlag::kTF32);
+        opts.disableTimingCache = cfg->getFlag(BuilderFlag::kDISABLE_TIMING_CACHE);
+        if (cfg->timingCache()) {
+            opts.timingCache = &cfg->timingCache()->cache();
+            opts.ignoreTimingCacheMismatch = cfg->ignoreTimingCacheMismatch();
+            if (opts.disableTimingCache && opts.target.isCuda)
+                mReporter.info("BuilderFlag::kDISABLE_TIMING_CACHE is set: the attached timing cache is neither read nor written");
+        }
         // With both flags, float16 (more mantissa) wins, as a TensorRT user allowing both would expect
         // from the faster-or-equal choice on GPUs with both.
         if (cfg->getFlag(BuilderFlag::kFP16))
             opts.reducedPrecision = DataType::kHALF;
         else if (cfg->getFlag(BuilderFlag::kBF16))
             opts.reducedPrecision = DataType::kBF16;
-        return builder::buildPlan(net->graph(), opts);
+        return builder::buildPlan(net->graph(), opts, stats);
     }
 
     Reporter mReporter;

@@ -24,6 +24,11 @@ int32_t cudaRuntimeVersion();
 /// without CUDA. Plans record them: tuned tactic ids are library algorithm numbers.
 int32_t cudnnLibraryVersion();
 int32_t cublasLtLibraryVersion();
+/// "9.19.0" from 91900: cuDNN 9 and cuBLASLt both encode their versions as major * 10000 + minor * 100 +
+/// patch.
+inline std::string libraryVersionText(int32_t v) {
+    return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+}
 /// True when this library was built with the CUDA backend.
 bool cudaCompiledIn();
 

@@ -54,7 +54,8 @@ Status checkNetwork(const ir::Graph& g) {
 
 }  // namespace
 
-StatusOr<plan::Plan> buildPlan(const ir::Graph& network, const BuildOptions& options) {
+StatusOr<plan::Plan> buildPlan(const ir::Graph& network, const BuildOptions& options, BuildStats* stats) {
+    if (stats) *stats = BuildStats{};
     backends::CudaDeviceInfo gpu;
     if (options.target.isCuda) {
         int32_t n = backends::cudaDeviceCount();
@@ -95,19 +96,39 @@ StatusOr<plan::Plan> buildPlan(const ir::Graph& network, const BuildOptions& opt
     // GPU target: one CUDA tactic per op for now; the probe runs every node once on the device so that a
     // missing kernel fails the build, not the first run.
     p.tactics.assign(p.graph.nodes().size(), plan::NodeTactic{"cuda", 0});
-    p.header.target = "sm_" + std::to_string(gpu.smMajor) + std::to_string(gpu.smMinor);
+    const TimingCacheIdentity identity = timingIdentityOf(gpu);
+    p.header.target = identity.target;
     p.header.deviceName = gpu.name;
     p.header.cudaVersion = backends::cudaRuntimeVersion();
     p.header.tf32 = options.allowTf32;  // before the probe: tuning times the math the plan will run
     // Optimization level 0 skips the autotuner (fast builds): every node keeps its kernel's heuristic choice.
-    KILN_ASSIGN_OR_RETURN(ProbeResult probe, probeOnDevice(p, options.target.deviceIndex, options.workspaceLimit,
-                                                           /*tune=*/options.optimizationLevel > 0));
+    const bool tune = options.optimizationLevel > 0;
+    // Without the user's cache the build keeps its own, as TensorRT does: identical layers (a transformer's
+    // blocks) are timed once. The user's cache was checked when it was attached, but the target may have
+    // changed since.
+    TimingCache buildOnly;
+    TimingCache* cache = nullptr;
+    if (tune && !options.disableTimingCache) {
+        cache = options.timingCache ? options.timingCache : &buildOnly;
+        const std::string mismatch = identityMismatch(cache->identity(), identity);
+        if (!mismatch.empty() && !options.ignoreTimingCacheMismatch) return mismatchError(mismatch);
+        cache->bind(identity);
+    }
+    KILN_ASSIGN_OR_RETURN(ProbeResult probe,
+                          probeOnDevice(p, options.target.deviceIndex, options.workspaceLimit, tune, cache));
     if (probe.ran) {
         p.tactics = std::move(probe.tactics);
         p.header.workspaceBytes = probe.workspaceBytes;
     }
-    p.header.cudnnVersion = backends::cudnnLibraryVersion();
-    p.header.cublasVersion = backends::cublasLtLibraryVersion();
+    if (stats) {
+        stats->tuned = probe.ran && tune;
+        stats->tunedNodes = probe.tunedNodes;
+        stats->timedCandidates = probe.timedCandidates;
+        stats->cacheHits = probe.cacheHits;
+        stats->cacheMisses = probe.cacheMisses;
+    }
+    p.header.cudnnVersion = identity.cudnnVersion;
+    p.header.cublasVersion = identity.cublasLtVersion;
     return p;
 }
 

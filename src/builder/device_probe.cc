@@ -2,6 +2,7 @@
 #include "builder/device_probe.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/thread_pool.h"
 #include "runtime/device_runner.h"
@@ -37,6 +38,22 @@ struct ProbeBuffers {
     }
 };
 
+/// The tuner's view of a TimingCache: keys a node with timingCacheKey.
+class CacheMemo final : public runtime::TacticMemo {
+public:
+    explicit CacheMemo(TimingCache& cache) : mCache(cache) {}
+    int32_t choose(const Query& q) override { return mCache.choose(keyOf(q), q.candidates); }
+    void record(const Query& q, const backends::TacticCandidate& chosen, float medianMs) override {
+        mCache.record(keyOf(q), TimingCacheEntry{chosen.name, chosen.id, chosen.workspaceBytes, medianMs});
+    }
+
+private:
+    static std::string keyOf(const Query& q) {
+        return timingCacheKey(q.node, q.inputs, q.outputs, q.tf32, q.candidates);
+    }
+    TimingCache& mCache;
+};
+
 /// Collects per-layer times by layer name order.
 class NodeTimes final : public IProfiler {
 public:
@@ -51,7 +68,8 @@ public:
 
 }  // namespace
 
-StatusOr<ProbeResult> probeOnDevice(const plan::Plan& plan, int32_t device, uint64_t workspaceLimit, bool tune) {
+StatusOr<ProbeResult> probeOnDevice(const plan::Plan& plan, int32_t device, uint64_t workspaceLimit, bool tune,
+                                    TimingCache* cache) {
     ProbeResult result;
     const ir::Graph& g = plan.graph;
     result.nodeMs.assign(g.nodes().size(), 0.f);
@@ -105,11 +123,16 @@ StatusOr<ProbeResult> probeOnDevice(const plan::Plan& plan, int32_t device, uint
         const int64_t limit = std::min<int64_t>(workspaceLimit ? static_cast<int64_t>(workspaceLimit) : kDefaultTuneWorkspace,
                                                 static_cast<int64_t>(freeBytes / 2));
         KILN_RETURN_IF_ERROR(runner.prepare(limit));
-        KILN_ASSIGN_OR_RETURN(auto tuned, runner.tune(plan, *weights, *resolved, io, runner.ownArena(), stream));
+        std::optional<CacheMemo> memo;
+        if (cache) memo.emplace(*cache);
+        KILN_ASSIGN_OR_RETURN(auto tuned, runner.tune(plan, *weights, *resolved, io, runner.ownArena(), stream,
+                                                      memo ? &*memo : nullptr));
         result.tactics = std::move(tuned.tactics);
         result.workspaceBytes = tuned.workspaceBytes;
         result.tunedNodes = tuned.tunedNodes;
         result.timedCandidates = tuned.timedCandidates;
+        result.cacheHits = tuned.cacheHits;
+        result.cacheMisses = tuned.cacheMisses;
         return Status::ok();
     }();
     cudaSetDevice(previous);
@@ -119,7 +142,7 @@ StatusOr<ProbeResult> probeOnDevice(const plan::Plan& plan, int32_t device, uint
 
 #else
 
-StatusOr<ProbeResult> probeOnDevice(const plan::Plan&, int32_t, uint64_t, bool) {
+StatusOr<ProbeResult> probeOnDevice(const plan::Plan&, int32_t, uint64_t, bool, TimingCache*) {
     return unsupported("this Kiln was built without CUDA: build for target 'cpu'");
 }
 

@@ -53,21 +53,12 @@ Status checkPlanDevice(const plan::PlanHeader& header, int32_t device) {
     return Status::ok();
 }
 
-namespace {
-
-/// "9.19.0" from 91900: cuDNN 9 and cuBLASLt both encode major * 10000 + minor * 100 + patch.
-std::string versionText(int32_t v) {
-    return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
-}
-
-}  // namespace
-
 std::string libraryVersionDrift(const plan::PlanHeader& header, int32_t cudnnNow, int32_t cublasLtNow) {
     std::string drift;
     const auto compare = [&](const char* library, int32_t built, int32_t now) {
         if (built <= 0 || now <= 0 || built / 100 == now / 100) return;
-        drift += std::string(drift.empty() ? "" : ", ") + library + " " + versionText(built) +
-                 " when it was built and " + versionText(now) + " here";
+        drift += std::string(drift.empty() ? "" : ", ") + library + " " + backends::libraryVersionText(built) +
+                 " when it was built and " + backends::libraryVersionText(now) + " here";
     };
     compare("cuDNN", header.cudnnVersion, cudnnNow);
     compare("cuBLASLt", header.cublasVersion, cublasLtNow);

@@ -9,10 +9,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "backends/tactic_candidate.h"
 #include "common/status.h"
+#include "common/tensor_ref.h"
 #include "kiln/runtime.h"
 #include "plan/plan.h"
 #include "runtime/shape_resolver.h"
@@ -56,6 +59,27 @@ struct IoAddresses {
     std::vector<void*> byTensor;
 };
 
+/// The autotuner's memory of earlier choices. The builder's timing cache implements it (builder/
+/// device_probe.cc over builder/timing_cache.h), which keeps runtime/ free of builder/.
+class TacticMemo {
+public:
+    /// What the tuner knows of a node before timing it.
+    struct Query {
+        const ir::Node& node;
+        std::span<const TensorRef> inputs;   ///< as bound for the timing runs (types, shapes, addresses)
+        std::span<const TensorRef> outputs;
+        bool tf32;                           ///< PlanHeader::tf32
+        std::span<const backends::TacticCandidate> candidates;  ///< what the kernel offers, in its order
+    };
+    /// The index in q.candidates of the remembered choice, or -1: time them.
+    virtual int32_t choose(const Query& q) = 0;
+    /// Remembers what timing chose for q.
+    virtual void record(const Query& q, const backends::TacticCandidate& chosen, float medianMs) = 0;
+
+protected:
+    ~TacticMemo() = default;
+};
+
 class DeviceRunner {
 public:
     /// Device memory comes from `allocator` (cudaMalloc when null).
@@ -87,15 +111,19 @@ public:
     /// (cuda::listTactics), times each on `stream` with CUDA events (warm-up, then the median of a few
     /// rounds of back-to-back launches behind a delay kernel) and keeps the fastest, ties to the earlier
     /// candidate. Other nodes keep their tactic. Needs a prior enqueue of the whole plan (so every input a
-    /// node reads holds values) and prepare() with the workspace the candidates may use.
+    /// node reads holds values) and prepare() with the workspace the candidates may use. With `memo`, a node
+    /// whose choice it remembers takes that candidate after one check run (no timing), and a timed node's
+    /// choice is recorded there.
     struct TuneResult {
         std::vector<plan::NodeTactic> tactics;  ///< per node
         int64_t workspaceBytes{0};              ///< what the chosen tactics need
-        int32_t tunedNodes{0};
+        int32_t tunedNodes{0};                  ///< nodes with several candidates (timed or remembered)
         int32_t timedCandidates{0};
+        int32_t cacheHits{0};    ///< tuned nodes whose choice came from `memo`
+        int32_t cacheMisses{0};  ///< tuned nodes `memo` had no usable choice for: timed
     };
     StatusOr<TuneResult> tune(const plan::Plan& plan, const DeviceWeights& weights, const ResolvedShapes& resolved,
-                              const IoAddresses& io, void* arena, cudaStream_t stream);
+                              const IoAddresses& io, void* arena, cudaStream_t stream, TacticMemo* memo = nullptr);
 
     /// executeV2's stream: the runner's own, created on first use.
     StatusOr<cudaStream_t> ownStream();

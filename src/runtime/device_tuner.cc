@@ -1,7 +1,8 @@
 // DeviceRunner::tune, the autotuner (see device_runner.h): per node with several tactics, CUDA-event
 // timings of each candidate at the plan's shapes, fastest kept. A candidate's launches are captured into
 // a CUDA graph and the replays are timed: the time is the device's, never the host's launch cost (library
-// calls can take longer on the host than their kernels on the GPU at batch 1).
+// calls can take longer on the host than their kernels on the GPU at batch 1). A TacticMemo (the builder's
+// timing cache) answers for the nodes it has seen, so only new layers are timed.
 #include <algorithm>
 
 #include "runtime/device_runner.h"
@@ -46,7 +47,7 @@ struct Graph {
 
 StatusOr<DeviceRunner::TuneResult> DeviceRunner::tune(const plan::Plan& plan, const DeviceWeights& weights,
                                                       const ResolvedShapes& r, const IoAddresses& io, void* arena,
-                                                      cudaStream_t stream) {
+                                                      cudaStream_t stream, TacticMemo* memo) {
     const ir::Graph& g = plan.graph;
     TuneResult result;
     result.tactics = plan.tactics;
@@ -72,6 +73,27 @@ StatusOr<DeviceRunner::TuneResult> DeviceRunner::tune(const plan::Plan& plan, co
                 result.workspaceBytes = std::max(result.workspaceBytes, candidates[0].workspaceBytes);
             }
             continue;
+        }
+        const TacticMemo::Query query{n, ins, outs, plan.header.tf32, candidates};
+        if (memo) {
+            const int32_t k = memo->choose(query);
+            if (k >= 0 && static_cast<size_t>(k) < candidates.size()) {
+                // One untimed run: a remembered tactic (perhaps from another library version, with
+                // ignoreMismatch) must still run here, else it is timed with the others like a miss.
+                ctx.tactic = candidates[static_cast<size_t>(k)].id;
+                Status st = cuda::runNode(n.attrs, ctx);
+                KILN_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+                cudaGetLastError();
+                if (st.isOk()) {
+                    const cuda::TacticCandidate& c = candidates[static_cast<size_t>(k)];
+                    result.tactics[static_cast<size_t>(i)] = {c.name, c.id};
+                    result.workspaceBytes = std::max(result.workspaceBytes, c.workspaceBytes);
+                    ++result.tunedNodes;
+                    ++result.cacheHits;
+                    continue;
+                }
+            }
+            ++result.cacheMisses;
         }
         float best = 0.f;
         const cuda::TacticCandidate* chosen = nullptr;
@@ -121,6 +143,7 @@ StatusOr<DeviceRunner::TuneResult> DeviceRunner::tune(const plan::Plan& plan, co
         result.tactics[static_cast<size_t>(i)] = {chosen->name, chosen->id};
         result.workspaceBytes = std::max(result.workspaceBytes, chosen->workspaceBytes);
         ++result.tunedNodes;
+        if (memo) memo->record(query, *chosen, best);
     }
     return result;
 }
@@ -128,7 +151,7 @@ StatusOr<DeviceRunner::TuneResult> DeviceRunner::tune(const plan::Plan& plan, co
 #else
 
 StatusOr<DeviceRunner::TuneResult> DeviceRunner::tune(const plan::Plan&, const DeviceWeights&, const ResolvedShapes&,
-                                                      const IoAddresses&, void*, cudaStream_t) {
+                                                      const IoAddresses&, void*, cudaStream_t, TacticMemo*) {
     return unsupported("this Kiln was built without CUDA: GPU plans cannot be tuned here");
 }
 

@@ -20,6 +20,11 @@ public:
         std::lock_guard<std::mutex> lock(mMutex);
         return mErrors;
     }
+    /// Every message so far, all severities, oldest first.
+    std::vector<std::string> messages() {
+        std::lock_guard<std::mutex> lock(mMutex);
+        return mAll;
+    }
     /// True if some error message contains `needle`.
     bool hasError(const std::string& needle) {
         for (const auto& e : errors())

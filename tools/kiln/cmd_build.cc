@@ -1,8 +1,12 @@
 // `kiln build`: defines a network (an ONNX file through the ONNX parser, or a network of the built-in
-// zoo), applies the builder flags and writes the serialized plan.
+// zoo), applies the builder flags and writes the serialized plan, and with --timing-cache reads and
+// rewrites the builder's timing cache.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <system_error>
+#include <vector>
 
 #include "commands.h"
 #include "kiln/kiln.h"
@@ -23,6 +27,28 @@ void listNetworks() {
         std::printf("  %-13s input '%s' [N,%lld,%lld,%lld], output '%s'\n  %-13s %s\n", n.name, n.inputName,
                     static_cast<long long>(n.channels), static_cast<long long>(n.defaultImageSize),
                     static_cast<long long>(n.defaultImageSize), n.outputName, "", n.summary);
+}
+
+void warn(const std::string& message) { std::fprintf(stderr, "kiln %s: warning: %s\n", kCommand, message.c_str()); }
+
+/// The timing cache in `path`, or an empty one when there is no such file; a file that cannot be read or
+/// is no intact timing cache is reported and replaced by an empty cache (the build then rewrites it).
+std::unique_ptr<ITimingCache> loadTimingCache(const std::string& path, IBuilderConfig& config, ConsoleLogger& logger) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) {
+        std::vector<uint8_t> bytes;
+        std::string error;
+        if (!readFileBytes(path, &bytes, &error)) {
+            warn(error + "; the timing cache is ignored and will be rewritten");
+        } else {
+            std::unique_ptr<ITimingCache> cache(config.createTimingCache(bytes.data(), bytes.size()));
+            if (cache) return cache;
+            std::string why;
+            for (const std::string& e : logger.takeErrors()) why += (why.empty() ? "" : "; ") + e;
+            warn("timing cache '" + path + "' cannot be used (" + why + "); it is ignored and will be rewritten");
+        }
+    }
+    return std::unique_ptr<ITimingCache>(config.createTimingCache(nullptr, 0));
 }
 
 }  // namespace
@@ -74,6 +100,11 @@ CLI::App* addBuildCommand(CLI::App& app, BuildArgs& a) {
         ->add_option("--opt-level", a.optLevel, "Builder optimization level, 0 (fast build) to 5 (default 3)")
         ->type_name("0-5")
         ->check(CLI::Range(0, 5).description(""));
+    build
+        ->add_option("--timing-cache", a.timingCache,
+                     "Reuse the tactic timings in FILE (if it exists) and write them back, with the new ones, "
+                     "after the build (ITimingCache; trtexec --timingCacheFile)")
+        ->type_name("FILE");
     cmd->add_flag("-v,--verbose", a.verbose, "Print the library's info and verbose messages");
     cmd->footer(
         "Examples:\n"
@@ -82,6 +113,7 @@ CLI::App* addBuildCommand(CLI::App& app, BuildArgs& a) {
         "  kiln build --network mnist --batch -1 -o mnist_dyn.plan\n"
         "      (a dynamic batch: kiln run mnist_dyn.plan --shape input=4x1x28x28)\n"
         "  kiln build --network resnet18 --image-size 96 --save-weights r18_weights/ -o r18.plan\n"
+        "  kiln build model.onnx --device cuda:0 --fp16 --timing-cache model.cache -o model.plan\n"
         "  kiln build --list-networks\n"
         "\n"
         "Weights are random (He initialisation) and depend only on --seed, so plans are reproducible.\n"
@@ -165,6 +197,23 @@ int runBuild(const BuildArgs& a) {
         config->setMemoryPoolLimit(MemoryPoolType::kWORKSPACE,
                                    static_cast<std::size_t>(a.workspaceMiB * 1024.0 * 1024.0));
     if (a.optLevel >= 0) config->setBuilderOptimizationLevel(a.optLevel);
+    // After the target: attaching checks the cache against the target's GPU and libraries.
+    std::unique_ptr<ITimingCache> timingCache;
+    int64_t cachedEntries = 0;
+    if (!a.timingCache.empty()) {
+        timingCache = loadTimingCache(a.timingCache, *config, logger);
+        if (!timingCache) return reportFailure(logger, kCommand, "cannot create a timing cache");
+        if (!config->setTimingCache(*timingCache, /*ignoreMismatch=*/false)) {
+            std::string why;
+            for (const std::string& e : logger.takeErrors()) why += (why.empty() ? "" : "; ") + e;
+            warn("timing cache '" + a.timingCache + "' does not fit this build (" + why +
+                 "); it is ignored and will be rewritten");
+            timingCache.reset(config->createTimingCache(nullptr, 0));
+            if (!timingCache || !config->setTimingCache(*timingCache, false))
+                return reportFailure(logger, kCommand, "cannot attach an empty timing cache");
+        }
+        cachedEntries = timingCache->getNbEntries();
+    }
     // Setters report bad values through the logger without failing; stop before building with them.
     if (logger.hasErrors())
         return reportFailure(logger, kCommand, "the network or the builder settings were rejected");
@@ -177,12 +226,24 @@ int runBuild(const BuildArgs& a) {
     if (!plan) return reportFailure(logger, kCommand, "building " + what + " for " + target + " failed");
     if (!writeFileBytes(a.output, plan->data(), plan->size(), &error))
         return reportFailure(logger, kCommand, error);
+    std::string cacheSummary;
+    if (timingCache) {
+        std::unique_ptr<IHostMemory> bytes(timingCache->serialize());
+        if (!bytes) return reportFailure(logger, kCommand, "serializing the timing cache failed");
+        // writeFileBytes renames a finished temporary file into place: a failed write keeps the old cache.
+        if (!writeFileBytes(a.timingCache, bytes->data(), bytes->size(), &error))
+            return reportFailure(logger, kCommand, error);
+        const int64_t entries = timingCache->getNbEntries();
+        cacheSummary = "Wrote timing cache " + a.timingCache + ": " + std::to_string(entries) + " entries (" +
+                       std::to_string(entries - cachedEntries) + " new)\n";
+    }
 
     if (fromOnnx) {
         std::printf("Built %s (opset %lld) for %s in %.2f s: %d layers\n", a.modelFile.c_str(),
                     static_cast<long long>(parser->getUsedOpsetVersion("")), target.c_str(), seconds.count(),
                     network->getNbLayers());
-        std::printf("Wrote %s (%s)\n", a.output.c_str(), byteSize(static_cast<int64_t>(plan->size())).c_str());
+        std::printf("Wrote %s (%s)\n%s", a.output.c_str(), byteSize(static_cast<int64_t>(plan->size())).c_str(),
+                    cacheSummary.c_str());
         flushErrors(logger, kCommand);
         return 0;
     }
@@ -191,7 +252,8 @@ int runBuild(const BuildArgs& a) {
                 a.network.c_str(), batch.c_str(), static_cast<unsigned long long>(a.seed),
                 static_cast<long long>(weights.parameterCount()), target.c_str(), seconds.count(),
                 network->getNbLayers());
-    std::printf("Wrote %s (%s)\n", a.output.c_str(), byteSize(static_cast<int64_t>(plan->size())).c_str());
+    std::printf("Wrote %s (%s)\n%s", a.output.c_str(), byteSize(static_cast<int64_t>(plan->size())).c_str(),
+                cacheSummary.c_str());
     flushErrors(logger, kCommand);
     return 0;
 }

@@ -22,6 +22,7 @@ struct BuildArgs {
     bool deterministic{false};
     double workspaceMiB{-1.0};  // < 0: the library's default
     int32_t optLevel{-1};       // < 0: the library's default
+    std::string timingCache;    // file of tactic timings: read when it exists, rewritten after the build
     std::string saveWeights;    // directory for the zoo network's weights as .npy
     bool listNetworks{false};
     bool verbose{false};

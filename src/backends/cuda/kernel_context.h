@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/tactic_candidate.h"
 #include "common/status.h"
 #include "common/tensor_ref.h"
 #include "ir/attrs.h"
@@ -27,11 +28,7 @@ namespace kiln::cuda {
 class LibraryHandles;
 
 /// One way a kernel can run a node (a cuDNN algorithm, ...), as the builder's autotuner sees it.
-struct TacticCandidate {
-    int64_t id{-1};          ///< what KernelContext::tactic selects; stable for a library version
-    std::string name;        ///< stable, readable: "cudnn_fwd_implicit_precomp_gemm"
-    int64_t workspaceBytes{0};  ///< ctx.workspace this tactic needs at these shapes
-};
+using TacticCandidate = backends::TacticCandidate;
 
 struct KernelContext {
     std::span<const TensorRef> inputs;   ///< device buffers; shape-input slots hold host values
