@@ -28,7 +28,10 @@ const std::vector<Entry>& registry() {
 /// The pipeline's order, with the reason for each position.
 const std::vector<const char*>& order() {
     static const std::vector<const char*> names = {
-        // First: it turns pointwise chains into one Activation, which the epilogue passes can then absorb.
+        // First: the patterns below then see one copy of what exporters repeat per layer (BERT's and
+        // GPT-2's attention masks), which fuse-attention takes as a shared input.
+        "eliminate-common-subexpressions",
+        // Next: it turns pointwise chains into one Activation, which the epilogue passes can then absorb.
         "fuse-gelu",
         // After fuse-gelu, so MatMul + bias + GELU (BERT, GPT-2, ViT MLPs) becomes one GEMM with epilogue.
         "fuse-matmul-epilogue",
