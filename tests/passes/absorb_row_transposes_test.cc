@@ -68,8 +68,8 @@ Graph inputSide(const InputSide& o = {}) {
     Graph g;
     const TensorId x = g.addInput("x", DataType::kFLOAT,
                                   o.movesLastAxis ? dims({5, 12, 2}) : dims({o.dynamic ? -1 : 2, 5, 12}));
-    const TensorId xt = o.movesLastAxis ? passtest::permute(g, "x_t", x, {0, 2, 1})  // [5, 2, 12]
-                                        : passtest::permute(g, "x_t", x, {1, 0, 2});
+    const TensorId xt = o.movesLastAxis ? passtest::transpose(g, "x_t", x, {0, 2, 1})  // [5, 2, 12]
+                                        : passtest::transpose(g, "x_t", x, {1, 0, 2});
     if (o.transposeIsOutput) g.markOutput(xt);
     const TensorId w = o.weightIsInput ? g.addInput("w", DataType::kFLOAT, dims({12, 36}))
                                        : passtest::weights(g, "w", dims({12, 36}), 1, 0.3);
@@ -138,16 +138,15 @@ Graph outputSide(const OutputSide& o = {}) {
     a.qLayout = a.kLayout = a.vLayout = a.outLayout = ir::AttentionLayout::kSBHD;
     const TensorId att = passtest::op(g, "attention", a, qkv);
     if (o.outputReadTwice) g.markOutput(att);
-    const TensorId rows =
-        passtest::reshapeTo(g, "rows", att, o.splitRows ? dims({5, 2, 12}) : dims({10, 12}));
+    const TensorId rows = passtest::reshape(g, "rows", att, o.splitRows ? dims({5, 2, 12}) : dims({10, 12}));
     std::vector<TensorId> in = {rows, passtest::weights(g, "w", dims({12, 7}), 2, 0.3),
                                 passtest::weights(g, "bias", dims({7}), 3, 0.2)};
     if (o.addend)
         in.push_back(g.addInput("r", DataType::kFLOAT, o.splitRows ? dims({5, 2, 7}) : dims({10, 7})));
     const TensorId m = passtest::op(g, "proj", ir::MatrixMultiplyAttrs{}, in);
-    const TensorId m3 = passtest::reshapeTo(g, "proj_r", m, dims({5, 2, 7}));
+    const TensorId m3 = passtest::reshape(g, "proj_r", m, dims({5, 2, 7}));
     if (o.reshapedReadTwice) g.markOutput(m3);
-    g.markOutput(passtest::permute(g, "y", m3, {1, 0, 2}));
+    g.markOutput(passtest::transpose(g, "y", m3, {1, 0, 2}));
     EXPECT_TRUE(g.inferShapes().isOk()) << ir::dumpGraph(g);
     return g;
 }

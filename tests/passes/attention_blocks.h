@@ -21,21 +21,6 @@ struct BlockShape {
     int64_t e() const { return h * d; }
 };
 
-inline ir::TensorId reshapeTo(ir::Graph& g, const std::string& name, ir::TensorId x, Dims to) {
-    ir::ShuffleAttrs s;
-    s.hasReshape = true;
-    s.reshapeDims = to;
-    return op(g, name, s, {x});
-}
-
-inline ir::TensorId permute(ir::Graph& g, const std::string& name, ir::TensorId x,
-                            std::initializer_list<int32_t> perm) {
-    ir::ShuffleAttrs s;
-    int i = 0;
-    for (int32_t p : perm) s.firstTranspose.order[i++] = p;
-    return op(g, name, s, {x});
-}
-
 inline ir::TensorId matmulBy(ir::Graph& g, const std::string& name, ir::TensorId a, ir::TensorId b,
                              MatrixOperation op1 = MatrixOperation::kNONE) {
     ir::MatrixMultiplyAttrs m;
@@ -106,7 +91,7 @@ inline ir::TensorId buildVitBlock(ir::Graph& g, const BlockShape& c, const VitOp
     const int64_t b = c.b, s = c.s, h = c.h, d = c.d, e = c.e();
     const int64_t anyB = o.dynamicBatch ? -1 : b;  // a reshape's batch extent: inferred when dynamic
     const ir::TensorId x = g.addInput("x", DataType::kFLOAT, dims({anyB, s, e}));
-    const ir::TensorId xt = permute(g, "x_t", x, {1, 0, 2});  // [S, B, E]
+    const ir::TensorId xt = transpose(g, "x_t", x, {1, 0, 2});  // [S, B, E]
     if (o.transposeReadTwice) g.markOutput(xt);
     ir::TensorId p =
         binary(g, "in_bias", ElementWiseOperation::kSUM, weights(g, "b_in", dims({3 * e}), 2, 0.2),
@@ -114,22 +99,22 @@ inline ir::TensorId buildVitBlock(ir::Graph& g, const BlockShape& c, const VitOp
     if (o.inProjResidual)
         p = binary(g, "in_res", ElementWiseOperation::kSUM, p,
                    g.addInput("r_in", DataType::kFLOAT, dims({s, b, 3 * e})));
-    const ir::TensorId r = reshapeTo(g, "qkv_r", p, dims({s, anyB, 3, e}));
-    const ir::TensorId u = reshapeTo(g, "qkv_u", r, dims({1, s, anyB, 3, e}));
-    const ir::TensorId t = permute(g, "qkv_t", u, {3, 1, 2, 0, 4});  // [3, S, B, 1, E]
-    const ir::TensorId sq = reshapeTo(g, "qkv_sq", t, dims({3, s, anyB, e}));
+    const ir::TensorId r = reshape(g, "qkv_r", p, dims({s, anyB, 3, e}));
+    const ir::TensorId u = reshape(g, "qkv_u", r, dims({1, s, anyB, 3, e}));
+    const ir::TensorId t = transpose(g, "qkv_t", u, {3, 1, 2, 0, 4});  // [3, S, B, 1, E]
+    const ir::TensorId sq = reshape(g, "qkv_sq", t, dims({3, s, anyB, e}));
     ir::TensorId heads[3];
     const char* names[3] = {"q", "k", "v"};
     for (int i = 0; i < 3; ++i) {
         const std::string n = names[i];
         const ir::TensorId part = gatherAt(g, n + "_g", sq, 0, index0d(g, n + "_i", i));  // [S, B, E]
-        const ir::TensorId r3 = reshapeTo(g, n + "_r", part, dims({s, o.dynamicBatch ? -1 : b * h, d}));
-        heads[i] = reshapeTo(g, n + "_4d", permute(g, n + "_t", r3, {1, 0, 2}), dims({anyB, h, s, d}));
+        const ir::TensorId r3 = reshape(g, n + "_r", part, dims({s, o.dynamicBatch ? -1 : b * h, d}));
+        heads[i] = reshape(g, n + "_4d", transpose(g, n + "_t", r3, {1, 0, 2}), dims({anyB, h, s, d}));
     }
-    const ir::TensorId kT = permute(g, "k_tt", heads[1], {0, 1, 3, 2});
+    const ir::TensorId kT = transpose(g, "k_tt", heads[1], {0, 1, 3, 2});
     const ir::TensorId o4 = sdpa(g, heads[0], kT, heads[2], 1.0 / std::sqrt(static_cast<double>(d)), true);
-    const ir::TensorId ot = permute(g, "o_t", o4, {2, 0, 1, 3});  // [S, B, H, D]
-    const ir::TensorId rows = reshapeTo(g, "o_rows", ot, dims({o.dynamicBatch ? -1 : s * b, e}));
+    const ir::TensorId ot = transpose(g, "o_t", o4, {2, 0, 1, 3});  // [S, B, H, D]
+    const ir::TensorId rows = reshape(g, "o_rows", ot, dims({o.dynamicBatch ? -1 : s * b, e}));
     ir::TensorId m = binary(
         g, "out_bias", ElementWiseOperation::kSUM,
         matmulBy(g, "out_proj", rows, weights(g, "w_out", dims({e, e}), 3, 0.3), MatrixOperation::kTRANSPOSE),
@@ -137,9 +122,9 @@ inline ir::TensorId buildVitBlock(ir::Graph& g, const BlockShape& c, const VitOp
     if (o.outProjResidual)
         m = binary(g, "out_res", ElementWiseOperation::kSUM, m,
                    g.addInput("r_out", DataType::kFLOAT, dims({s * b, e})));
-    const ir::TensorId m3 = reshapeTo(g, "out_r", m, dims({s, anyB, e}));
+    const ir::TensorId m3 = reshape(g, "out_r", m, dims({s, anyB, e}));
     const ir::TensorId y =
-        binary(g, "residual", ElementWiseOperation::kSUM, permute(g, "out_t", m3, {1, 0, 2}), x);
+        binary(g, "residual", ElementWiseOperation::kSUM, transpose(g, "out_t", m3, {1, 0, 2}), x);
     g.markOutput(y);
     return y;
 }
@@ -148,19 +133,19 @@ inline ir::TensorId buildVitBlock(ir::Graph& g, const BlockShape& c, const VitOp
 inline ir::TensorId buildGpt2Block(ir::Graph& g, const BlockShape& c) {
     const int64_t b = c.b, s = c.s, d = c.d, e = c.e();
     const ir::TensorId x = g.addInput("x", DataType::kFLOAT, dims({b, s, e}));
-    const ir::TensorId rows = reshapeTo(g, "x_rows", x, dims({-1, e}));
+    const ir::TensorId rows = reshape(g, "x_rows", x, dims({-1, e}));
     const ir::TensorId p = binary(g, "c_attn_bias", ElementWiseOperation::kSUM,
                                   matmulBy(g, "c_attn", rows, weights(g, "w_attn", dims({e, 3 * e}), 5, 0.3)),
                                   weights(g, "b_attn", dims({3 * e}), 6, 0.2));
-    const ir::TensorId packed = reshapeTo(g, "qkv", p, dims({b, s, 3 * e}));
+    const ir::TensorId packed = reshape(g, "qkv", p, dims({b, s, 3 * e}));
     ir::TensorId parts[3];
     const char* names[3] = {"q", "k", "v"};
     for (int i = 0; i < 3; ++i)
         parts[i] = sliceOf(g, std::string(names[i]) + "_split", packed, dims({0, 0, i * e}), dims({b, s, e}),
                            dims({1, 1, 1}));
     auto heads = [&](int i, std::initializer_list<int32_t> perm) {
-        return permute(g, std::string(names[i]) + "_t",
-                       reshapeTo(g, std::string(names[i]) + "_h", parts[i], dims({b, s, -1, d})), perm);
+        return transpose(g, std::string(names[i]) + "_t",
+                         reshape(g, std::string(names[i]) + "_h", parts[i], dims({b, s, -1, d})), perm);
     };
     std::vector<double> causal(static_cast<size_t>(s * s));
     for (int64_t i = 0; i < s; ++i)
@@ -170,13 +155,13 @@ inline ir::TensorId buildGpt2Block(ir::Graph& g, const BlockShape& c) {
     const ir::TensorId o4 = sdpa(g, heads(0, {0, 2, 1, 3}), heads(1, {0, 2, 3, 1}), heads(2, {0, 2, 1, 3}),
                                  1.0 / std::sqrt(static_cast<double>(d)), false, mask);
     const ir::TensorId merged =
-        reshapeTo(g, "o_merge", permute(g, "o_t", o4, {0, 2, 1, 3}), dims({b, s, -1}));
+        reshape(g, "o_merge", transpose(g, "o_t", o4, {0, 2, 1, 3}), dims({b, s, -1}));
     const ir::TensorId proj = binary(g, "c_proj_bias", ElementWiseOperation::kSUM,
-                                     matmulBy(g, "c_proj", reshapeTo(g, "o_rows", merged, dims({-1, e})),
+                                     matmulBy(g, "c_proj", reshape(g, "o_rows", merged, dims({-1, e})),
                                               weights(g, "w_proj", dims({e, e}), 7, 0.3)),
                                      weights(g, "b_proj", dims({e}), 8, 0.2));
     const ir::TensorId y =
-        binary(g, "residual", ElementWiseOperation::kSUM, reshapeTo(g, "proj_r", proj, dims({b, s, e})), x);
+        binary(g, "residual", ElementWiseOperation::kSUM, reshape(g, "proj_r", proj, dims({b, s, e})), x);
     g.markOutput(y);
     return y;
 }

@@ -37,16 +37,16 @@ ir::TensorId buildBertBlock(ir::Graph& g, const BlockShape& c, const BertOptions
         std::vector<ir::TensorId> ins = {in, weights(g, std::string(name) + "_w", dims({e, e}), seed, 0.3)};
         if (bias) ins.push_back(weights(g, std::string(name) + "_b", dims({e}), seed + 10, 0.2));
         const ir::TensorId p = op(g, name, m, ins);
-        return permute(g, std::string(name) + "_t",
-                       reshapeTo(g, std::string(name) + "_r", p, dims({b, s, h, d})), {0, 2, 1, 3});
+        return transpose(g, std::string(name) + "_t",
+                         reshape(g, std::string(name) + "_r", p, dims({b, s, h, d})), {0, 2, 1, 3});
     };
     const ir::TensorId q = project("query", x, 1, true, false);
     if (o.queryReadTwice) g.markOutput(g.node(g.tensor(q).producer).inputs[0]);
     const ir::TensorId k = project("key", x2, 2, true, o.keyWithRelu);
     const ir::TensorId v = project("value", x, 3, !o.valueWithoutBias, false);
-    const ir::TensorId kT = permute(g, "key_tt", k, {0, 1, 3, 2});
+    const ir::TensorId kT = transpose(g, "key_tt", k, {0, 1, 3, 2});
     const ir::TensorId ctx = sdpa(g, q, kT, v, 1.0 / std::sqrt(static_cast<double>(d)), false, mask);
-    const ir::TensorId y = reshapeTo(g, "ctx_r", permute(g, "ctx_t", ctx, {0, 2, 1, 3}), dims({b, s, e}));
+    const ir::TensorId y = reshape(g, "ctx_r", transpose(g, "ctx_t", ctx, {0, 2, 1, 3}), dims({b, s, e}));
     g.markOutput(y);
     return y;
 }
