@@ -84,4 +84,33 @@ StatusOr<AttentionView> attentionView(const AttentionAttrs& attrs, int i, const 
     return v;
 }
 
+StatusOr<AttentionGeometry> attentionGeometry(const AttentionAttrs& attrs, const Dims& q, const Dims& k,
+                                              const Dims& v, const Dims& y) {
+    AttentionGeometry g;
+    KILN_ASSIGN_OR_RETURN(g.q, attentionView(attrs, 0, q));
+    KILN_ASSIGN_OR_RETURN(g.k, attentionView(attrs, 1, k));
+    KILN_ASSIGN_OR_RETURN(g.v, attentionView(attrs, 2, v));
+    const AttentionExtents& qe = g.q.extent;
+    const AttentionExtents& ke = g.k.extent;
+    const AttentionExtents& ve = g.v.extent;
+    g.batch = qe[kAxisB];
+    g.heads = qe[kAxisH];
+    g.sq = qe[kAxisS];
+    g.d = qe[kAxisD];
+    g.skv = ke[kAxisS];
+    g.dv = ve[kAxisD];
+    const bool outLayoutOk =
+        isContiguousAttentionLayout(attrs.outLayout) && attrs.outLayout != AttentionLayout::kBHDS;
+    const bool agree = ke[kAxisB] == g.batch && ve[kAxisB] == g.batch && ke[kAxisH] == g.heads &&
+                       ve[kAxisH] == g.heads && ke[kAxisD] == g.d && ve[kAxisS] == g.skv && y.nbDims == 4 &&
+                       outLayoutOk &&
+                       attentionExtents(attrs.outLayout, y) == AttentionExtents{g.batch, g.heads, g.sq, g.dv};
+    if (!agree)
+        return internalError("Attention: q " + toString(q) + ", k " + toString(k) + ", v " + toString(v) +
+                             " and output " + toString(y) +
+                             " do not agree in their layouts; inference should have refused them");
+    g.outStride = attentionStrides(attrs.outLayout, attentionExtents(attrs.outLayout, y));
+    return g;
+}
+
 }  // namespace kiln::ir

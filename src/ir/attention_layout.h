@@ -167,4 +167,19 @@ inline const std::vector<int64_t>& attentionViewOf(const AttentionAttrs& attrs, 
 /// must lie inside the tensor. Errors name the operand, the values and the shape, and say what to do.
 StatusOr<AttentionView> attentionView(const AttentionAttrs& attrs, int i, const Dims& shape);
 
+/// What a kernel needs of one Attention node's operands at run time: the views of q, k, v, the output's
+/// strides and the problem's extents.
+struct AttentionGeometry {
+    AttentionView q, k, v;
+    AttentionExtents outStride{};
+    int64_t batch{0}, heads{0}, sq{0}, skv{0}, d{0}, dv{0};
+};
+
+/// The geometry of an Attention node over inputs of `q`, `k`, `v` and an output of `y` (fully known
+/// shapes): the views decoded and checked (attentionView), then the extents checked to agree and the
+/// output layout to be one an output may have. Disagreement is an internal error: inference refuses such
+/// nodes first. The reference kernel and the CUDA host code both start here.
+StatusOr<AttentionGeometry> attentionGeometry(const AttentionAttrs& attrs, const Dims& q, const Dims& k,
+                                              const Dims& v, const Dims& y);
+
 }  // namespace kiln::ir

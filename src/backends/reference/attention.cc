@@ -22,23 +22,12 @@ Status runAttention(const ir::AttentionAttrs& attrs, const KernelContext& ctx) {
         if (t->type != DataType::kFLOAT && t->type != DataType::kHALF && t->type != DataType::kBF16)
             return internalError(std::string("Attention: expected float32/float16/bfloat16 operands, got ") +
                                  dataTypeName(t->type) + toString(t->shape));
-    KILN_ASSIGN_OR_RETURN(const ir::AttentionView qv, ir::attentionView(attrs, 0, q.shape));
-    KILN_ASSIGN_OR_RETURN(const ir::AttentionView kv, ir::attentionView(attrs, 1, k.shape));
-    KILN_ASSIGN_OR_RETURN(const ir::AttentionView vv, ir::attentionView(attrs, 2, v.shape));
-    const ir::AttentionExtents& qe = qv.extent;
-    const ir::AttentionExtents& ke = kv.extent;
-    const ir::AttentionExtents& ve = vv.extent;
-    const int64_t batch = qe[ir::kAxisB], heads = qe[ir::kAxisH], sq = qe[ir::kAxisS], d = qe[ir::kAxisD];
-    const int64_t skv = ke[ir::kAxisS], dv = ve[ir::kAxisD];
-    const bool agree = ke[ir::kAxisB] == batch && ve[ir::kAxisB] == batch && ke[ir::kAxisH] == heads &&
-                       ve[ir::kAxisH] == heads && ke[ir::kAxisD] == d && ve[ir::kAxisS] == skv;
-    if (y.shape.nbDims != 4 || !agree || !ir::isContiguousAttentionLayout(attrs.outLayout) ||
-        attrs.outLayout == ir::AttentionLayout::kBHDS ||
-        ir::attentionExtents(attrs.outLayout, y.shape) != ir::AttentionExtents{batch, heads, sq, dv})
-        return internalError("Attention: q " + toString(q.shape) + ", k " + toString(k.shape) + ", v " +
-                             toString(v.shape) + " and output " + toString(y.shape) +
-                             " do not agree in their layouts; inference should have refused them");
-    const ir::AttentionExtents ye = ir::attentionExtents(attrs.outLayout, y.shape);
+    KILN_ASSIGN_OR_RETURN(const ir::AttentionGeometry geo,
+                          ir::attentionGeometry(attrs, q.shape, k.shape, v.shape, y.shape));
+    const int64_t batch = geo.batch, heads = geo.heads, sq = geo.sq, d = geo.d, skv = geo.skv, dv = geo.dv;
+    const ir::AttentionView& qv = geo.q;
+    const ir::AttentionView& kv = geo.k;
+    const ir::AttentionView& vv = geo.v;
     // Element offsets are folded into the base pointers: loadAsDouble indexes from there.
     const size_t elem = static_cast<size_t>(dataTypeSize(q.type));
     const void* qData = static_cast<const uint8_t*>(q.data) + static_cast<size_t>(qv.offset) * elem;
@@ -47,7 +36,7 @@ Status runAttention(const ir::AttentionAttrs& attrs, const KernelContext& ctx) {
     const ir::AttentionExtents& qs = qv.stride;
     const ir::AttentionExtents& ks = kv.stride;
     const ir::AttentionExtents& vs = vv.stride;
-    const ir::AttentionExtents ys = ir::attentionStrides(attrs.outLayout, ye);
+    const ir::AttentionExtents& ys = geo.outStride;
     const std::array<int64_t, 4> ms = mask ? ir::attentionMaskStrides(mask->shape) : std::array<int64_t, 4>{};
 
     parallelElements(

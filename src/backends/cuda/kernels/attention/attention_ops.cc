@@ -76,32 +76,18 @@ StatusOr<AttentionArgs> attentionArgs(const ir::AttentionAttrs& attrs, std::span
                 toString(q.shape));
         a.type = e;
     }
-    KILN_ASSIGN_OR_RETURN(const ir::AttentionView qv, ir::attentionView(attrs, 0, q.shape));
-    KILN_ASSIGN_OR_RETURN(const ir::AttentionView kv, ir::attentionView(attrs, 1, k.shape));
-    KILN_ASSIGN_OR_RETURN(const ir::AttentionView vv, ir::attentionView(attrs, 2, v.shape));
-    const ir::AttentionExtents& qe = qv.extent;
-    const ir::AttentionExtents& ke = kv.extent;
-    const ir::AttentionExtents& ve = vv.extent;
-    const ir::AttentionExtents ye = ir::attentionExtents(attrs.outLayout, y.shape);
-    a.batch = qe[ir::kAxisB];
-    a.heads = qe[ir::kAxisH];
-    a.sq = qe[ir::kAxisS];
-    a.d = qe[ir::kAxisD];
-    a.skv = ke[ir::kAxisS];
-    a.dv = ve[ir::kAxisD];
-    const bool agree = ke[ir::kAxisB] == a.batch && ve[ir::kAxisB] == a.batch && ke[ir::kAxisH] == a.heads &&
-                       ve[ir::kAxisH] == a.heads && ke[ir::kAxisD] == a.d && ve[ir::kAxisS] == a.skv &&
-                       ye == ir::AttentionExtents{a.batch, a.heads, a.sq, a.dv} &&
-                       ir::isContiguousAttentionLayout(attrs.outLayout) &&
-                       attrs.outLayout != ir::AttentionLayout::kBHDS;
-    if (!agree)
-        return internalError("Attention: q " + toString(q.shape) + ", k " + toString(k.shape) + ", v " +
-                             toString(v.shape) + " and output " + toString(y.shape) +
-                             " do not agree in their layouts; inference should have refused them");
-    a.q = operand(q, qv);
-    a.k = operand(k, kv);
-    a.v = operand(v, vv);
-    const ir::AttentionExtents ys = ir::attentionStrides(attrs.outLayout, ye);
+    KILN_ASSIGN_OR_RETURN(const ir::AttentionGeometry geo,
+                          ir::attentionGeometry(attrs, q.shape, k.shape, v.shape, y.shape));
+    a.batch = geo.batch;
+    a.heads = geo.heads;
+    a.sq = geo.sq;
+    a.d = geo.d;
+    a.skv = geo.skv;
+    a.dv = geo.dv;
+    a.q = operand(q, geo.q);
+    a.k = operand(k, geo.k);
+    a.v = operand(v, geo.v);
+    const ir::AttentionExtents& ys = geo.outStride;
     a.out = y.data;
     for (int i = 0; i < 4; ++i) a.outStride[i] = ys[static_cast<size_t>(i)];
     if (inputs.size() > 3 && inputs[3].present()) {
