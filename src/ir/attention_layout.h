@@ -136,8 +136,10 @@ inline bool keepsAlignedRows(const AttentionView& v) {
     if (v.stride[kAxisD] != 1 && v.extent[kAxisD] != 1) return false;
     if (v.extent[kAxisD] % 8 != 0) return true;
     bool aligned = v.offset % 8 == 0;
-    for (int axis : {kAxisB, kAxisH, kAxisS})
-        aligned = aligned && (v.extent[static_cast<size_t>(axis)] == 1 || v.stride[static_cast<size_t>(axis)] % 8 == 0);
+    for (int axis : {kAxisB, kAxisH, kAxisS}) {
+        const auto a = static_cast<size_t>(axis);
+        aligned = aligned && (v.extent[a] == 1 || v.stride[a] % 8 == 0);
+    }
     return aligned;
 }
 
