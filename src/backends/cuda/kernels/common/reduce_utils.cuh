@@ -11,6 +11,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "backends/cuda/kernels/common/value_type.h"
 
@@ -101,26 +102,37 @@ __device__ __forceinline__ int64_t loadInt(ValueType t, const void* p, int64_t i
     return 0;
 }
 
-/// Calls f(T{}) with T the storage type of a float32 / float16 / bfloat16 buffer (the types the convolution
-/// kernels are instantiated for) and returns its result; cudaErrorInvalidValue for any other type.
+/// The ValueType of buffers whose elements are stored as T (the kernels' storage types).
+template <class T>
+constexpr ValueType valueTypeOf() {
+    if constexpr (std::is_same_v<T, float>) return ValueType::kF32;
+    if constexpr (std::is_same_v<T, __half>) return ValueType::kF16;
+    if constexpr (std::is_same_v<T, __nv_bfloat16>) return ValueType::kBF16;
+    if constexpr (std::is_same_v<T, __nv_fp8_e4m3>) return ValueType::kFP8;
+    if constexpr (std::is_same_v<T, int8_t>) return ValueType::kI8;
+    if constexpr (std::is_same_v<T, uint8_t>) return ValueType::kU8;
+    if constexpr (std::is_same_v<T, int32_t>) return ValueType::kI32;
+    if constexpr (std::is_same_v<T, int64_t>) return ValueType::kI64;
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16> ||
+                      std::is_same_v<T, __nv_fp8_e4m3> || std::is_same_v<T, int8_t> ||
+                      std::is_same_v<T, uint8_t> || std::is_same_v<T, int32_t> || std::is_same_v<T, int64_t>,
+                  "not a kernel storage type");
+    return ValueType::kF32;
+}
+
+/// The one dtype switch of the launchers: calls f(T{}) for the T among Ts whose ValueType is t and returns
+/// its result; cudaErrorInvalidValue when t is none of them (the types a kernel is instantiated for).
+template <class... Ts, class F>
+cudaError_t withValueType(ValueType t, F&& f) {
+    cudaError_t result = cudaErrorInvalidValue;
+    (void)((t == valueTypeOf<Ts>() ? (result = f(Ts{}), true) : false) || ...);
+    return result;
+}
+
+/// withValueType over float32 / float16 / bfloat16, the types most float kernels are instantiated for.
 template <class F>
-cudaError_t withConvFloat(ValueType t, F&& f) {
-    switch (t) {
-        case ValueType::kF32:
-            return f(float{});
-        case ValueType::kF16:
-            return f(__half{});
-        case ValueType::kBF16:
-            return f(__nv_bfloat16{});
-        case ValueType::kFP8:
-        case ValueType::kI8:
-        case ValueType::kU8:
-        case ValueType::kBOOL:
-        case ValueType::kI32:
-        case ValueType::kI64:
-            break;
-    }
-    return cudaErrorInvalidValue;
+cudaError_t withFloatValueType(ValueType t, F&& f) {
+    return withValueType<float, __half, __nv_bfloat16>(t, f);
 }
 
 /// NaN-propagating max / min (fmaxf / fminf drop NaN; numpy and the reference keep it).

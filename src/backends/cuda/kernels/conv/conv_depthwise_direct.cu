@@ -142,9 +142,8 @@ cudaError_t launchDepthwise(rk::ValueType type, const void* x, const void* w, vo
                             const DepthwiseGeometry& g, const DepthwiseTiling& t, const DepthwiseEpilogue& e,
                             cudaStream_t stream) {
     if (t.blocks <= 0 || t.threads <= 0) return cudaSuccess;
-    return rk::withConvFloat(type, [&](auto tag) {
-        return launchTyped<decltype(tag)>(x, w, y, g, t, e, stream);
-    });
+    return rk::withFloatValueType(
+        type, [&](auto tag) { return launchTyped<decltype(tag)>(x, w, y, g, t, e, stream); });
 }
 
 }  // namespace kiln::cuda::dw

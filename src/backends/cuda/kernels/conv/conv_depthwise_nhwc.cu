@@ -197,9 +197,8 @@ cudaError_t launchDepthwiseNhwc(rk::ValueType type, const void* x, const void* w
                                 const NhwcGeometry& g, const NhwcTiling& t, const DepthwiseEpilogue& e,
                                 cudaStream_t stream) {
     if (t.blocksX <= 0 || t.chunks <= 0 || t.vecsPerBlock <= 0 || t.groupsPerBlock <= 0) return cudaSuccess;
-    return rk::withConvFloat(type, [&](auto tag) {
-        return launchTyped<decltype(tag)>(x, w, y, g, t, e, stream);
-    });
+    return rk::withFloatValueType(
+        type, [&](auto tag) { return launchTyped<decltype(tag)>(x, w, y, g, t, e, stream); });
 }
 
 }  // namespace kiln::cuda::dw

@@ -79,8 +79,8 @@ struct PoolGeometry2D {
 };
 
 template <typename T>
-__global__ void poolWindow2DKernel(const T* __restrict__ x, T* __restrict__ y, PoolGeometry2D g, float maxWeight,
-                                   float averageWeight, bool countExcludesPadding) {
+__global__ void poolWindow2DKernel(const T* __restrict__ x, T* __restrict__ y, PoolGeometry2D g,
+                                   float maxWeight, float averageWeight, bool countExcludesPadding) {
     const int32_t outVol = g.outH * g.outW;
     const uint32_t total = static_cast<uint32_t>(g.planes) * static_cast<uint32_t>(outVol);
     for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
@@ -117,12 +117,16 @@ bool fits2D(const PoolGeometry& g, PoolGeometry2D* out) {
     const int64_t total = g.planes * g.out[1] * g.out[2];
     if (total >= limit || g.planes * g.in[1] * g.in[2] >= limit) return false;
     for (int d = 1; d < 3; ++d)
-        if (g.kernel[d] * g.dilation[d] + g.stride[d] * g.out[d] + g.pre[d] + g.post[d] + g.in[d] >= limit) return false;
-    *out = {static_cast<int32_t>(g.planes), static_cast<int32_t>(g.in[1]), static_cast<int32_t>(g.in[2]),
-            static_cast<int32_t>(g.out[1]), static_cast<int32_t>(g.out[2]), static_cast<int32_t>(g.kernel[1]),
-            static_cast<int32_t>(g.kernel[2]), static_cast<int32_t>(g.stride[1]), static_cast<int32_t>(g.stride[2]),
-            static_cast<int32_t>(g.dilation[1]), static_cast<int32_t>(g.dilation[2]), static_cast<int32_t>(g.pre[1]),
-            static_cast<int32_t>(g.pre[2]), static_cast<int32_t>(g.post[1]), static_cast<int32_t>(g.post[2])};
+        if (g.kernel[d] * g.dilation[d] + g.stride[d] * g.out[d] + g.pre[d] + g.post[d] + g.in[d] >= limit)
+            return false;
+    *out = {static_cast<int32_t>(g.planes),      static_cast<int32_t>(g.in[1]),
+            static_cast<int32_t>(g.in[2]),       static_cast<int32_t>(g.out[1]),
+            static_cast<int32_t>(g.out[2]),      static_cast<int32_t>(g.kernel[1]),
+            static_cast<int32_t>(g.kernel[2]),   static_cast<int32_t>(g.stride[1]),
+            static_cast<int32_t>(g.stride[2]),   static_cast<int32_t>(g.dilation[1]),
+            static_cast<int32_t>(g.dilation[2]), static_cast<int32_t>(g.pre[1]),
+            static_cast<int32_t>(g.pre[2]),      static_cast<int32_t>(g.post[1]),
+            static_cast<int32_t>(g.post[2])};
     return true;
 }
 
@@ -166,8 +170,8 @@ cudaError_t launchTyped(const void* x, void* y, const PoolGeometry& g, float max
             xt, yt, g.planes, inVol, maxWeight, averageWeight);
     } else if (PoolGeometry2D g2; fits2D(g, &g2)) {
         const int64_t total = g.planes * g.out[1] * g.out[2];
-        poolWindow2DKernel<T><<<gridFor(total, kThreads), kThreads, 0, stream>>>(xt, yt, g2, maxWeight, averageWeight,
-                                                                                 countExcludesPadding);
+        poolWindow2DKernel<T><<<gridFor(total, kThreads), kThreads, 0, stream>>>(
+            xt, yt, g2, maxWeight, averageWeight, countExcludesPadding);
     } else {
         const int64_t total = g.planes * g.out[0] * g.out[1] * g.out[2];
         poolWindowKernel<T><<<gridFor(total, kThreads), kThreads, 0, stream>>>(
@@ -181,31 +185,10 @@ cudaError_t launchTyped(const void* x, void* y, const PoolGeometry& g, float max
 cudaError_t launchPooling(ValueType type, const void* x, void* y, const PoolGeometry& g, float maxWeight,
                           float averageWeight, bool countExcludesPadding, bool global, cudaStream_t stream) {
     if (g.planes <= 0 || g.out[0] * g.out[1] * g.out[2] <= 0) return cudaSuccess;
-    switch (type) {
-        case ValueType::kF32:
-            return launchTyped<float>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
-                                      stream);
-        case ValueType::kF16:
-            return launchTyped<__half>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
-                                       stream);
-        case ValueType::kBF16:
-            return launchTyped<__nv_bfloat16>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
-                                              stream);
-        case ValueType::kFP8:
-            return launchTyped<__nv_fp8_e4m3>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
-                                              stream);
-        case ValueType::kI8:
-            return launchTyped<int8_t>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
-                                       stream);
-        case ValueType::kU8:
-            return launchTyped<uint8_t>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
-                                        stream);
-        case ValueType::kBOOL:
-        case ValueType::kI32:
-        case ValueType::kI64:
-            break;
-    }
-    return cudaErrorInvalidValue;
+    return withValueType<float, __half, __nv_bfloat16, __nv_fp8_e4m3, int8_t, uint8_t>(type, [&](auto tag) {
+        return launchTyped<decltype(tag)>(x, y, g, maxWeight, averageWeight, countExcludesPadding, global,
+                                          stream);
+    });
 }
 
 }  // namespace kiln::cuda::rk

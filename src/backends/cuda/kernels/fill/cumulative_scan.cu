@@ -169,24 +169,8 @@ cudaError_t launchTyped(const void* x, void* y, const CumulativeParams& p, cudaS
 
 cudaError_t launchCumulative(ValueType type, const void* x, void* y, const CumulativeParams& p,
                              cudaStream_t stream) {
-    switch (type) {
-        case ValueType::kF32:
-            return launchTyped<float>(x, y, p, stream);
-        case ValueType::kF16:
-            return launchTyped<__half>(x, y, p, stream);
-        case ValueType::kBF16:
-            return launchTyped<__nv_bfloat16>(x, y, p, stream);
-        case ValueType::kI32:
-            return launchTyped<int32_t>(x, y, p, stream);
-        case ValueType::kI64:
-            return launchTyped<int64_t>(x, y, p, stream);
-        case ValueType::kFP8:
-        case ValueType::kI8:
-        case ValueType::kU8:
-        case ValueType::kBOOL:
-            break;
-    }
-    return cudaErrorInvalidValue;
+    return withValueType<float, __half, __nv_bfloat16, int32_t, int64_t>(
+        type, [&](auto tag) { return launchTyped<decltype(tag)>(x, y, p, stream); });
 }
 
 }  // namespace kiln::cuda::rk

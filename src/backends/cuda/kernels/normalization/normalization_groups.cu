@@ -114,22 +114,9 @@ cudaError_t launchNormalization(ValueType type, const void* x, void* y, ValueTyp
                                 const void* scale, ValueType biasType, const void* bias,
                                 const NormGeometry& g, float epsilon, cudaStream_t stream) {
     if (g.nbGroups <= 0 || g.count <= 0) return cudaSuccess;
-    switch (type) {
-        case ValueType::kF32:
-            return launchTyped<float>(x, y, scaleType, scale, biasType, bias, g, epsilon, stream);
-        case ValueType::kF16:
-            return launchTyped<__half>(x, y, scaleType, scale, biasType, bias, g, epsilon, stream);
-        case ValueType::kBF16:
-            return launchTyped<__nv_bfloat16>(x, y, scaleType, scale, biasType, bias, g, epsilon, stream);
-        case ValueType::kFP8:
-        case ValueType::kI8:
-        case ValueType::kU8:
-        case ValueType::kBOOL:
-        case ValueType::kI32:
-        case ValueType::kI64:
-            break;
-    }
-    return cudaErrorInvalidValue;
+    return withFloatValueType(type, [&](auto tag) {
+        return launchTyped<decltype(tag)>(x, y, scaleType, scale, biasType, bias, g, epsilon, stream);
+    });
 }
 
 }  // namespace kiln::cuda::rk

@@ -96,24 +96,11 @@ void launchTyped(const void* x, void* y, int64_t outer, int64_t extent, int64_t 
 cudaError_t launchSoftMax(ValueType type, bool log, const void* x, void* y, int64_t outer, int64_t extent,
                           int64_t inner, cudaStream_t stream) {
     if (outer <= 0 || extent <= 0 || inner <= 0) return cudaSuccess;
-    switch (type) {
-        case ValueType::kF32:
-            launchTyped<float>(x, y, outer, extent, inner, log, stream);
-            break;
-        case ValueType::kF16:
-            launchTyped<__half>(x, y, outer, extent, inner, log, stream);
-            break;
-        case ValueType::kBF16:
-            launchTyped<__nv_bfloat16>(x, y, outer, extent, inner, log, stream);
-            break;
-        case ValueType::kFP8:
-        case ValueType::kI8:
-        case ValueType::kU8:
-        case ValueType::kBOOL:
-        case ValueType::kI32:
-        case ValueType::kI64:
-            return cudaErrorInvalidValue;
-    }
+    const cudaError_t typed = withFloatValueType(type, [&](auto tag) {
+        launchTyped<decltype(tag)>(x, y, outer, extent, inner, log, stream);
+        return cudaSuccess;
+    });
+    if (typed != cudaSuccess) return typed;
     return cudaGetLastError();
 }
 

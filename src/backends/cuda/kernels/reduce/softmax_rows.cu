@@ -6,6 +6,7 @@
 // kernel's (softmax_online.cu) second read and second exp. Arithmetic in float as there; a row whose
 // max is not finite (NaN, +inf, or nothing but -inf: a fully masked attention row) is NaN throughout,
 // as in the reference, whose exp(x - max) is NaN there.
+#include "backends/cuda/kernels/common/reduce_utils.cuh"
 #include "backends/cuda/kernels/common/rows_registers.cuh"
 #include "backends/cuda/kernels/reduce/reduce_launch.h"
 
@@ -94,22 +95,8 @@ cudaError_t launchSoftMaxRows(ValueType type, bool log, const void* x, void* y, 
                               const RowsPlan& plan, cudaStream_t stream) {
     if (rows <= 0 || cols <= 0) return cudaSuccess;
     if (!plan.fast) return cudaErrorInvalidValue;
-    switch (type) {
-        case ValueType::kF32:
-            return launchTyped<float>(log, x, y, rows, cols, plan, stream);
-        case ValueType::kF16:
-            return launchTyped<__half>(log, x, y, rows, cols, plan, stream);
-        case ValueType::kBF16:
-            return launchTyped<__nv_bfloat16>(log, x, y, rows, cols, plan, stream);
-        case ValueType::kFP8:
-        case ValueType::kI8:
-        case ValueType::kU8:
-        case ValueType::kBOOL:
-        case ValueType::kI32:
-        case ValueType::kI64:
-            break;
-    }
-    return cudaErrorInvalidValue;
+    return withFloatValueType(
+        type, [&](auto tag) { return launchTyped<decltype(tag)>(log, x, y, rows, cols, plan, stream); });
 }
 
 }  // namespace kiln::cuda::rk

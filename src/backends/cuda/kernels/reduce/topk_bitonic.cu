@@ -50,24 +50,8 @@ cudaError_t launchTopK(ValueType type, bool largest, int64_t k, const void* x, v
     if (k > extent || k > kTopKMaxK || extent > 0x7fffffff) return cudaErrorInvalidValue;
     const TopKLaunch p{largest, k, x, values, indices, int64Indices, outer, extent, inner, stream};
     if (extent > kTopKSortCapacity) return launchTopKRadix(type, p);
-    switch (type) {
-        case ValueType::kF32:
-            return launchBitonic<float>(p);
-        case ValueType::kF16:
-            return launchBitonic<__half>(p);
-        case ValueType::kBF16:
-            return launchBitonic<__nv_bfloat16>(p);
-        case ValueType::kI32:
-            return launchBitonic<int32_t>(p);
-        case ValueType::kI64:
-            return launchBitonic<int64_t>(p);
-        case ValueType::kFP8:
-        case ValueType::kI8:
-        case ValueType::kU8:
-        case ValueType::kBOOL:
-            break;
-    }
-    return cudaErrorInvalidValue;
+    return withValueType<float, __half, __nv_bfloat16, int32_t, int64_t>(
+        type, [&](auto tag) { return launchBitonic<decltype(tag)>(p); });
 }
 
 }  // namespace kiln::cuda::rk

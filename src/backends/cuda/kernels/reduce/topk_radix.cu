@@ -4,6 +4,7 @@
 // digits chosen so far. (2) One ordered pass over the line keeps every key above that threshold and the
 // first `need` keys equal to it in index order (block-wide ballot prefix sums keep the order), exactly k
 // candidates. (3) The candidates are sorted by (key, index) in shared memory and written out.
+#include "backends/cuda/kernels/common/reduce_utils.cuh"
 #include "backends/cuda/kernels/reduce/topk_common.cuh"
 
 namespace kiln::cuda::rk {
@@ -130,24 +131,8 @@ cudaError_t launchRadix(const TopKLaunch& p) {
 }  // namespace
 
 cudaError_t launchTopKRadix(ValueType type, const TopKLaunch& p) {
-    switch (type) {
-        case ValueType::kF32:
-            return launchRadix<float>(p);
-        case ValueType::kF16:
-            return launchRadix<__half>(p);
-        case ValueType::kBF16:
-            return launchRadix<__nv_bfloat16>(p);
-        case ValueType::kI32:
-            return launchRadix<int32_t>(p);
-        case ValueType::kI64:
-            return launchRadix<int64_t>(p);
-        case ValueType::kFP8:
-        case ValueType::kI8:
-        case ValueType::kU8:
-        case ValueType::kBOOL:
-            break;
-    }
-    return cudaErrorInvalidValue;
+    return withValueType<float, __half, __nv_bfloat16, int32_t, int64_t>(
+        type, [&](auto tag) { return launchRadix<decltype(tag)>(p); });
 }
 
 }  // namespace kiln::cuda::rk

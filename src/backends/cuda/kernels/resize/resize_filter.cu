@@ -7,6 +7,7 @@
 // computed in double (resize_math.h), the sum in float. A point outside the input under
 // tf_crop_and_resize takes the extrapolation value. The fast path for resizing only the last two axes is
 // resize_trailing.cu; this kernel serves every other case.
+#include "backends/cuda/kernels/common/reduce_utils.cuh"
 #include "backends/cuda/kernels/resize/resize_coords.cuh"
 
 namespace kiln::cuda::rk {
@@ -97,23 +98,8 @@ cudaError_t launchTyped(const void* x, void* y, int64_t numel, const ResizeParam
 cudaError_t launchResizeFilter(ValueType type, const void* x, void* y, int64_t numel, const ResizeParams& p,
                                cudaStream_t stream) {
     if (numel <= 0) return cudaSuccess;
-    switch (type) {
-        case ValueType::kF32:
-            return launchTyped<float>(x, y, numel, p, stream);
-        case ValueType::kF16:
-            return launchTyped<__half>(x, y, numel, p, stream);
-        case ValueType::kBF16:
-            return launchTyped<__nv_bfloat16>(x, y, numel, p, stream);
-        case ValueType::kFP8:
-            return launchTyped<__nv_fp8_e4m3>(x, y, numel, p, stream);
-        case ValueType::kI8:
-        case ValueType::kU8:
-        case ValueType::kBOOL:
-        case ValueType::kI32:
-        case ValueType::kI64:
-            break;
-    }
-    return cudaErrorInvalidValue;
+    return withValueType<float, __half, __nv_bfloat16, __nv_fp8_e4m3>(
+        type, [&](auto tag) { return launchTyped<decltype(tag)>(x, y, numel, p, stream); });
 }
 
 }  // namespace kiln::cuda::rk

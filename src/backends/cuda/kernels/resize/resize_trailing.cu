@@ -159,23 +159,8 @@ cudaError_t launchResizeTrailingNearest(int64_t elementSize, const void* x, void
 cudaError_t launchResizeTrailingFilter(ValueType type, const void* x, void* y, const ResizeParams& p,
                                        const TrailingResize& g, cudaStream_t stream) {
     if (g.planes <= 0 || g.outH <= 0 || g.outW <= 0) return cudaSuccess;
-    switch (type) {
-        case ValueType::kF32:
-            return launchFilterTyped<float>(x, y, p, g, stream);
-        case ValueType::kF16:
-            return launchFilterTyped<__half>(x, y, p, g, stream);
-        case ValueType::kBF16:
-            return launchFilterTyped<__nv_bfloat16>(x, y, p, g, stream);
-        case ValueType::kFP8:
-            return launchFilterTyped<__nv_fp8_e4m3>(x, y, p, g, stream);
-        case ValueType::kI8:
-        case ValueType::kU8:
-        case ValueType::kBOOL:
-        case ValueType::kI32:
-        case ValueType::kI64:
-            break;
-    }
-    return cudaErrorInvalidValue;
+    return withValueType<float, __half, __nv_bfloat16, __nv_fp8_e4m3>(
+        type, [&](auto tag) { return launchFilterTyped<decltype(tag)>(x, y, p, g, stream); });
 }
 
 }  // namespace kiln::cuda::rk
