@@ -63,6 +63,10 @@ const std::vector<const char*>& order() {
         // Last: the pattern passes (GELU, matmul/conv epilogues) first take the pointwise ops they fold into
         // one library call or activation; what they leave becomes one interpreted kernel per chain.
         "fuse-pointwise",
+        // Again, at the very end: passes above build constants of their own (merge-qkv-projections' packed
+        // biases, zeros in every layer of a freshly initialized export), which repeat across layers; after
+        // this run the pipeline is a fixed point (running it again changes nothing).
+        "eliminate-common-subexpressions",
     };
     return names;
 }

@@ -3,7 +3,8 @@
 // packed in_proj GEMM, the packed [S, B, 3E] result split by Reshape/Unsqueeze/Transpose/Squeeze and three
 // Gathers, heads through [S, B*H, D] transposes, out_proj on [S*B, E] and a row transpose back before the
 // residual add) and GPT-2's (c_attn on [B*S, E], the packed result reshaped to [B, S, 3E] and cut by three
-// Slices, head transposes, a causal mask, c_proj). Weights are seeded random constants; options disturb
+// Slices, head transposes, a causal mask, c_proj) and BERT's (three separate query/key/value projections of
+// one input, head transposes, a padding mask). Weights are seeded random constants; options disturb
 // the blocks for the negative cases.
 #pragma once
 
@@ -162,6 +163,42 @@ inline ir::TensorId buildGpt2Block(ir::Graph& g, const BlockShape& c) {
                                      weights(g, "b_proj", dims({e}), 8, 0.2));
     const ir::TensorId y =
         binary(g, "residual", ElementWiseOperation::kSUM, reshape(g, "proj_r", proj, dims({b, s, e})), x);
+    g.markOutput(y);
+    return y;
+}
+
+struct BertOptions {
+    bool transposedWeights = false;  ///< weights [E, E] read transposed (ONNX Gemm transB = 1)
+    bool keyFromOtherInput = false;  ///< k projects another input (cross attention): no merge
+    bool queryReadTwice = false;     ///< the query projection is a graph output too: no merge
+    bool valueWithoutBias = false;   ///< v has no bias while q and k do: no merge
+    bool keyWithRelu = false;        ///< k's projection carries a ReLU epilogue: no merge
+};
+
+/// x [B, S, E] -> q, k, v = x W + b, each reshaped to [B, S, H, D] and transposed to heads; y [B, S, E].
+inline ir::TensorId buildBertBlock(ir::Graph& g, const BlockShape& c, const BertOptions& o = {}) {
+    const int64_t b = c.b, s = c.s, h = c.h, d = c.d, e = c.e();
+    const ir::TensorId x = g.addInput("x", DataType::kFLOAT, dims({b, s, e}));
+    const ir::TensorId x2 = o.keyFromOtherInput ? g.addInput("x2", DataType::kFLOAT, dims({b, s, e})) : x;
+    const ir::TensorId mask = g.addInput("mask", DataType::kFLOAT, dims({b, 1, 1, s}));
+    const MatrixOperation op1 = o.transposedWeights ? MatrixOperation::kTRANSPOSE : MatrixOperation::kNONE;
+    auto project = [&](const char* name, ir::TensorId in, uint64_t seed, bool bias, bool relu) {
+        ir::MatrixMultiplyAttrs m;
+        m.op1 = op1;
+        m.epilogue.hasActivation = relu;
+        std::vector<ir::TensorId> ins = {in, weights(g, std::string(name) + "_w", dims({e, e}), seed, 0.3)};
+        if (bias) ins.push_back(weights(g, std::string(name) + "_b", dims({e}), seed + 10, 0.2));
+        const ir::TensorId p = op(g, name, m, ins);
+        return transpose(g, std::string(name) + "_t",
+                         reshape(g, std::string(name) + "_r", p, dims({b, s, h, d})), {0, 2, 1, 3});
+    };
+    const ir::TensorId q = project("query", x, 1, true, false);
+    if (o.queryReadTwice) g.markOutput(g.node(g.tensor(q).producer).inputs[0]);
+    const ir::TensorId k = project("key", x2, 2, true, o.keyWithRelu);
+    const ir::TensorId v = project("value", x, 3, !o.valueWithoutBias, false);
+    const ir::TensorId kT = transpose(g, "key_tt", k, {0, 1, 3, 2});
+    const ir::TensorId ctx = sdpa(g, q, kT, v, 1.0 / std::sqrt(static_cast<double>(d)), false, mask);
+    const ir::TensorId y = reshape(g, "ctx_r", transpose(g, "ctx_t", ctx, {0, 2, 1, 3}), dims({b, s, e}));
     g.markOutput(y);
     return y;
 }
