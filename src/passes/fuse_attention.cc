@@ -184,17 +184,8 @@ std::optional<Source> writeThrough(const ir::Graph& g, const Uses& uses, Strided
 /// to read. Adds a node: node references die.
 ir::TensorId viewOf(ir::Graph& g, const Source& s, const std::array<int64_t, 4>& extent) {
     if (!s.reshape || s.layout == ir::AttentionLayout::kSTRIDED) return s.tensor;
-    ir::ShuffleAttrs reshape;
-    reshape.hasReshape = true;
-    reshape.reshapeDims = ir::attentionShape(s.layout, extent);
-    reshape.zeroIsPlaceholder = false;
-    const std::string name = pattern::freshName(g, g.tensor(s.tensor).name + "_heads");
-    const ir::NodeId n = g.addNode(name, reshape, {s.tensor}, 1);
-    const ir::TensorId out = g.node(n).outputs[0];
-    g.tensor(out).name = name;
-    g.tensor(out).type = g.tensor(s.tensor).type;
-    g.tensor(out).shape = reshape.reshapeDims;
-    return out;
+    return pattern::addReshape(g, g.tensor(s.tensor).name + "_heads", s.tensor,
+                               ir::attentionShape(s.layout, extent));
 }
 
 /// S2 = S1 + mask with S1 private, of S2's shape and made (after at most one scale) by a MatrixMultiply:

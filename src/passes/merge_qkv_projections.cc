@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/dims.h"
 #include "ir/attention_layout.h"
 #include "passes/pass.h"
 #include "passes/pattern.h"
@@ -129,7 +130,7 @@ bool mergeAt(ir::Graph& g, ir::NodeId id) {
         const bool hasBias = mm.inputs.size() > 2 && mm.inputs[2] != ir::kNoTensor;
         if (hasBias != biased) return false;
         if (hasBias && (!pattern::isConstant(g, mm.inputs[2]) || g.tensor(mm.inputs[2]).type != type ||
-                        g.tensor(mm.inputs[2]).shape != Dims{1, {w->n}}))
+                        g.tensor(mm.inputs[2]).shape != makeDims({w->n})))
             return false;
         const Dims& out = g.tensor(mm.outputs[0]).shape;
         if (!isFullyKnown(out) || out.nbDims != rowsShape.nbDims || out.d[out.nbDims - 1] != w->n ||
@@ -187,16 +188,12 @@ bool mergeAt(ir::Graph& g, ir::NodeId id) {
     // Node references die from here on.
     const ir::TensorId w =
         g.addConstant(pattern::freshName(g, name + "_weights"), wType,
-                      transposed ? Dims{2, {total, k}} : Dims{2, {k, total}}, std::move(packed));
+                      transposed ? makeDims({total, k}) : makeDims({k, total}), std::move(packed));
     std::vector<ir::TensorId> inputs = {x, w};
     if (biased)
-        inputs.push_back(g.addConstant(pattern::freshName(g, name + "_bias"), type, Dims{1, {total}},
+        inputs.push_back(g.addConstant(pattern::freshName(g, name + "_bias"), type, makeDims({total}),
                                        std::move(packedBias)));
-    const std::string productName = pattern::freshName(g, name);
-    const ir::TensorId product = g.node(g.addNode(productName, mm, std::move(inputs), 1)).outputs[0];
-    g.tensor(product).name = productName;
-    g.tensor(product).type = type;
-    g.tensor(product).shape = outShape;
+    const ir::TensorId product = pattern::addOp(g, name, mm, std::move(inputs), type, outShape);
     ir::Node& fused = g.node(id);
     fused.attrs = newAttrs;
     for (size_t i = 0; i < 3; ++i) fused.inputs[i] = product;  // the old projections die with their reshapes

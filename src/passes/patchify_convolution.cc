@@ -18,18 +18,13 @@
 #include <string>
 #include <vector>
 
+#include "common/dims.h"
 #include "passes/pass.h"
 #include "passes/pattern.h"
 #include "passes/strided_axes.h"
 
 namespace kiln::passes {
 namespace {
-
-Dims dimsOf(std::initializer_list<int64_t> v) {
-    Dims d{};
-    for (int64_t x : v) d.d[d.nbDims++] = x;
-    return d;
-}
 
 bool allEqual(const Dims& d, int64_t v) {
     for (int i = 0; i < d.nbDims; ++i)
@@ -43,11 +38,13 @@ bool allEqual(const Dims& d, int64_t v) {
 ir::TensorId flattenedTokens(const ir::Graph& g, const pattern::Uses& uses, ir::TensorId t) {
     const Dims& y = g.tensor(t).shape;
     const ir::NodeId r = uses.soleConsumer(g, t);
-    if (r < 0 || g.node(r).kind() != ir::OpKind::kShuffle || !isReshapeOnly(g, g.node(r))) return ir::kNoTensor;
+    if (r < 0 || g.node(r).kind() != ir::OpKind::kShuffle || !isReshapeOnly(g, g.node(r)))
+        return ir::kNoTensor;
     const ir::TensorId flat = g.node(r).outputs[0];
-    if (g.tensor(flat).shape != dimsOf({y.d[0], y.d[1], y.d[2] * y.d[3]})) return ir::kNoTensor;
+    if (g.tensor(flat).shape != makeDims({y.d[0], y.d[1], y.d[2] * y.d[3]})) return ir::kNoTensor;
     const ir::NodeId tr = uses.soleConsumer(g, flat);
-    if (tr < 0 || g.node(tr).kind() != ir::OpKind::kShuffle || g.node(tr).inputs[0] != flat) return ir::kNoTensor;
+    if (tr < 0 || g.node(tr).kind() != ir::OpKind::kShuffle || g.node(tr).inputs[0] != flat)
+        return ir::kNoTensor;
     const ir::Node& n = g.node(tr);
     if (n.inputs.size() > 1 && n.inputs[1] != ir::kNoTensor) return ir::kNoTensor;
     const auto& a = std::get<ir::ShuffleAttrs>(n.attrs);
@@ -56,7 +53,7 @@ ir::TensorId flattenedTokens(const ir::Graph& g, const pattern::Uses& uses, ir::
     for (int i = 0; i < 3; ++i)
         if (a.secondTranspose.order[i] != i) return ir::kNoTensor;
     const ir::TensorId tokens = n.outputs[0];
-    return g.tensor(tokens).shape == dimsOf({y.d[0], y.d[2] * y.d[3], y.d[1]}) ? tokens : ir::kNoTensor;
+    return g.tensor(tokens).shape == makeDims({y.d[0], y.d[2] * y.d[3], y.d[1]}) ? tokens : ir::kNoTensor;
 }
 
 /// Rewrites Convolution `id` as patches x GEMM when it qualifies; returns whether it did.
@@ -64,9 +61,11 @@ bool patchify(ir::Graph& g, ir::NodeId id) {
     const pattern::Uses uses(g);
     const ir::Node& conv = g.node(id);
     const auto& a = std::get<ir::ConvolutionAttrs>(conv.attrs);
-    if (a.channelsLast || a.nbGroups != 1 || a.kernelSize.nbDims != 2 || a.stride != a.kernelSize) return false;
+    if (a.channelsLast || a.nbGroups != 1 || a.kernelSize.nbDims != 2 || a.stride != a.kernelSize)
+        return false;
     if (!allEqual(a.prePadding, 0) || !allEqual(a.postPadding, 0) || !allEqual(a.dilation, 1)) return false;
-    if (a.paddingMode != PaddingMode::kEXPLICIT_ROUND_DOWN && a.paddingMode != PaddingMode::kEXPLICIT_ROUND_UP)
+    if (a.paddingMode != PaddingMode::kEXPLICIT_ROUND_DOWN &&
+        a.paddingMode != PaddingMode::kEXPLICIT_ROUND_UP)
         return false;
     const int64_t kh = a.kernelSize.d[0], kw = a.kernelSize.d[1];
     if (kh * kw < 2) return false;  // a 1x1 convolution is a GEMM in cuDNN already
@@ -74,15 +73,17 @@ bool patchify(ir::Graph& g, ir::NodeId id) {
     const ir::TensorId x = conv.inputs[0], kernel = conv.inputs[1], y = conv.outputs[0];
     const ir::TensorId bias = conv.inputs.size() > 2 ? conv.inputs[2] : ir::kNoTensor;
     const Dims xs = g.tensor(x).shape, ys = g.tensor(y).shape, ks = g.tensor(kernel).shape;
-    if (xs.nbDims != 4 || !isFullyKnown(xs) || !isFullyKnown(ys) || !isFloatType(g.tensor(x).type)) return false;
+    if (xs.nbDims != 4 || !isFullyKnown(xs) || !isFullyKnown(ys) || !isFloatType(g.tensor(x).type))
+        return false;
     const int64_t n = xs.d[0], c = xs.d[1], h = xs.d[2] / kh, w = xs.d[3] / kw, o = a.nbOutputMaps;
-    if (xs.d[2] % kh != 0 || xs.d[3] % kw != 0 || ys != dimsOf({n, o, h, w})) return false;
-    if (!pattern::isConstant(g, kernel) || ks != dimsOf({o, c, kh, kw})) return false;
+    if (xs.d[2] % kh != 0 || xs.d[3] % kw != 0 || ys != makeDims({n, o, h, w})) return false;
+    if (!pattern::isConstant(g, kernel) || ks != makeDims({o, c, kh, kw})) return false;
     const auto& data = std::get<ir::ConstantAttrs>(g.node(g.tensor(kernel).producer).attrs).data;
     const DataType kernelType = g.tensor(kernel).type;
     if (kernelType != g.tensor(x).type) return false;
-    if (!data || static_cast<int64_t>(data->size()) < o * c * kh * kw * dataTypeSize(kernelType)) return false;
-    if (bias != ir::kNoTensor && g.tensor(bias).shape != dimsOf({o})) return false;
+    if (!data || static_cast<int64_t>(data->size()) < o * c * kh * kw * dataTypeSize(kernelType))
+        return false;
+    if (bias != ir::kNoTensor && g.tensor(bias).shape != makeDims({o})) return false;
 
     const std::string name = conv.name;
     const DataType type = g.tensor(y).type;
@@ -93,25 +94,20 @@ bool patchify(ir::Graph& g, ir::NodeId id) {
     std::vector<uint8_t> weights = *data;
     // Node references die from here on (nodes and tensors are added).
     const ir::TensorId w2 = g.addConstant(pattern::freshName(g, name + "_patch_weights"), kernelType,
-                                          dimsOf({o, c * kh * kw}), std::move(weights));
+                                          makeDims({o, c * kh * kw}), std::move(weights));
     ir::ShuffleAttrs split;  // [N, C, H, W] -> [N, C, h, kh, w, kw] -> [N, h, w, C, kh, kw]
     split.hasReshape = true;
-    split.reshapeDims = dimsOf({n, c, h, kh, w, kw});
+    split.reshapeDims = makeDims({n, c, h, kh, w, kw});
     split.zeroIsPlaceholder = false;
     split.secondTranspose = Permutation{{0, 2, 4, 1, 3, 5, 6, 7}};
-    const std::string splitName = pattern::freshName(g, name + "_patches");
-    const ir::TensorId patches = g.node(g.addNode(splitName, split, {x}, 1)).outputs[0];
-    g.tensor(patches).name = splitName;
-    g.tensor(patches).type = g.tensor(x).type;
-    g.tensor(patches).shape = dimsOf({n, h, w, c, kh, kw});
-    const ir::TensorId rows = pattern::addReshape(g, name + "_patch_rows", patches, dimsOf({n * h * w, c * kh * kw}));
-    const std::string gemmName = pattern::freshName(g, name + "_gemm");
+    const ir::TensorId patches =
+        pattern::addOp(g, name + "_patches", split, {x}, g.tensor(x).type, makeDims({n, h, w, c, kh, kw}));
+    const ir::TensorId rows =
+        pattern::addReshape(g, name + "_patch_rows", patches, makeDims({n * h * w, c * kh * kw}));
     std::vector<ir::TensorId> gemmInputs = {rows, w2};
     if (bias != ir::kNoTensor) gemmInputs.push_back(bias);
-    const ir::TensorId product = g.node(g.addNode(gemmName, mm, std::move(gemmInputs), 1)).outputs[0];
-    g.tensor(product).name = gemmName;
-    g.tensor(product).type = type;
-    g.tensor(product).shape = dimsOf({n * h * w, o});
+    const ir::TensorId product =
+        pattern::addOp(g, name + "_gemm", mm, std::move(gemmInputs), type, makeDims({n * h * w, o}));
 
     // The result takes over the tensor its readers read: the tokens, or the convolution's output.
     ir::ShuffleAttrs back;
@@ -119,9 +115,9 @@ bool patchify(ir::Graph& g, ir::NodeId id) {
     back.zeroIsPlaceholder = false;
     ir::TensorId target = tokens;
     if (tokens != ir::kNoTensor) {
-        back.reshapeDims = dimsOf({n, h * w, o});
+        back.reshapeDims = makeDims({n, h * w, o});
     } else {
-        back.reshapeDims = dimsOf({n, h, w, o});
+        back.reshapeDims = makeDims({n, h, w, o});
         back.secondTranspose = Permutation{{0, 3, 1, 2, 4, 5, 6, 7}};
         target = y;
     }

@@ -105,19 +105,25 @@ inline ir::ShuffleAttrs reshapeTo(const Dims& shape) {
     return a;
 }
 
-/// Appends a Shuffle reshaping `input` to `shape` (fully known, of input's volume) and returns its output,
-/// named from `base`. The output is typed and shaped at once, so later matching in the same pass can read
-/// it before inference runs again. Adding a node invalidates node references.
-inline ir::TensorId addReshape(ir::Graph& g, const std::string& base, ir::TensorId input, const Dims& shape) {
+/// Appends a one-output node computing `attrs` over `inputs` and returns its output, named from `base` and
+/// typed and shaped at once (`type`, `shape`), so later matching in the same pass can read it before
+/// inference runs again. Adding a node invalidates node references.
+inline ir::TensorId addOp(ir::Graph& g, const std::string& base, ir::Attrs attrs,
+                          std::vector<ir::TensorId> inputs, DataType type, const Dims& shape) {
     const std::string name = freshName(g, base);
-    const DataType type = g.tensor(input).type;
-    const ir::NodeId id = g.addNode(name, reshapeTo(shape), {input}, 1);
+    const ir::NodeId id = g.addNode(name, std::move(attrs), std::move(inputs), 1);
     const ir::TensorId out = g.node(id).outputs[0];
     ir::Tensor& t = g.tensor(out);
     t.name = name;
     t.type = type;
     t.shape = shape;
     return out;
+}
+
+/// Appends a Shuffle reshaping `input` to `shape` (fully known, of input's volume) and returns its output
+/// (addOp).
+inline ir::TensorId addReshape(ir::Graph& g, const std::string& base, ir::TensorId input, const Dims& shape) {
+    return addOp(g, base, reshapeTo(shape), {input}, g.tensor(input).type, shape);
 }
 
 }  // namespace kiln::passes::pattern

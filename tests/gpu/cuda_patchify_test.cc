@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends/device_info.h"
+#include "gpu/plan_run_util.h"
 #include "kiln/kiln.h"
 #include "support/test_logger.h"
 
@@ -21,16 +22,10 @@ namespace {
 constexpr int64_t kN = 2, kC = 3, kH = 32, kW = 48, kO = 40, kP = 16;
 constexpr int64_t kTokens = (kH / kP) * (kW / kP);
 
-std::vector<float> uniform(size_t n, uint32_t seed, float scale) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-scale, scale);
-    std::vector<float> v(n);
-    for (float& f : v) f = u(rng);
-    return v;
-}
+using gputest::uniformFloats;
 
 struct PatchEmbedding {
-    std::vector<float> w = uniform(kO * kC * kP * kP, 1, 0.05f), b = uniform(kO, 2, 0.5f);
+    std::vector<float> w = uniformFloats(kO * kC * kP * kP, 1, 0.05f), b = uniformFloats(kO, 2, 0.5f);
 
     std::unique_ptr<IHostMemory> build(const char* target, bool fp16, testing::TestLogger& logger) const {
         std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
@@ -74,7 +69,7 @@ TEST(CudaPatchify, PatchEmbeddingRunsAsAGemmAndMatchesTheCpuPlan) {
     std::unique_ptr<ICudaEngine> cpu(runtime->deserializeCudaEngine(cpuPlan->data(), cpuPlan->size()));
     ASSERT_NE(cpu, nullptr) << logger.allErrors();
     EXPECT_EQ(countOps(*cpu, "Convolution"), 1) << "CPU plans keep the convolution";
-    const std::vector<float> x = uniform(kN * kC * kH * kW, 9, 1.0f);
+    const std::vector<float> x = uniformFloats(kN * kC * kH * kW, 9, 1.0f);
     const size_t outCount = static_cast<size_t>(kN * kTokens * kO);
     std::vector<float> want(outCount);
     std::unique_ptr<IExecutionContext> cctx(cpu->createExecutionContext());
@@ -92,18 +87,7 @@ TEST(CudaPatchify, PatchEmbeddingRunsAsAGemmAndMatchesTheCpuPlan) {
         ASSERT_NE(gpu, nullptr) << logger.allErrors();
         EXPECT_EQ(countOps(*gpu, "Convolution"), 0);
         EXPECT_EQ(countOps(*gpu, "MatrixMultiply"), 1);
-        float *dx = nullptr, *dy = nullptr;
-        ASSERT_EQ(cudaMalloc(&dx, x.size() * sizeof(float)), cudaSuccess);
-        ASSERT_EQ(cudaMalloc(&dy, outCount * sizeof(float)), cudaSuccess);
-        ASSERT_EQ(cudaMemcpy(dx, x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
-        std::unique_ptr<IExecutionContext> gctx(gpu->createExecutionContext());
-        void* bindings[] = {dx, dy};
-        const bool ran = gctx->executeV2(bindings);
-        std::vector<float> got(outCount);
-        cudaMemcpy(got.data(), dy, outCount * sizeof(float), cudaMemcpyDeviceToHost);
-        cudaFree(dx);
-        cudaFree(dy);
-        ASSERT_TRUE(ran) << logger.allErrors();
+        const std::vector<float> got = gputest::runGpuPlan(*gpu, x, outCount, logger);
         // float32: 768-term sums in another order, far below 1e-5 of the scale. float16: inputs, weights and
         // the output rounded to 11 bits (relative 2^-11 each) over 768 terms of random sign: ~1e-2 of scale.
         const double tol = fp16 ? 1e-2 * scale : 1e-5 * scale + 1e-6;

@@ -17,6 +17,7 @@
 
 #include "backends/device_info.h"
 #include "builder/timing_cache.h"
+#include "gpu/plan_run_util.h"
 #include "kiln/kiln.h"
 #include "support/test_logger.h"
 
@@ -30,19 +31,13 @@ using testing::TestLogger;
 // up to 256 bytes, as cuBLASLt's heuristic sees it).
 constexpr int64_t kN = 2, kC = 8, kH = 16, kW = 16, kF = 16;
 
-std::vector<float> randomValues(size_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-1.f, 1.f);
-    std::vector<float> v(n);
-    for (float& f : v) f = u(rng);
-    return v;
-}
+using gputest::uniformFloats;
 
 /// x [2,8,16,16] -> (conv 3x3 8->8 pad 1 + ReLU) x 2 -> reshape [2, 8*16*16] -> matmul [.., 16] -> y.
 struct RepeatNet {
-    std::vector<float> w1 = randomValues(kC * kC * 9, 1), b1 = randomValues(kC, 2);
-    std::vector<float> w2 = randomValues(kC * kC * 9, 3), b2 = randomValues(kC, 4);
-    std::vector<float> fc = randomValues(kC * kH * kW * kF, 5);
+    std::vector<float> w1 = uniformFloats(kC * kC * 9, 1), b1 = uniformFloats(kC, 2);
+    std::vector<float> w2 = uniformFloats(kC * kC * 9, 3), b2 = uniformFloats(kC, 4);
+    std::vector<float> fc = uniformFloats(kC * kH * kW * kF, 5);
 
     void define(INetworkDefinition& net, const std::string& prefix) const {
         ITensor* x = net.addInput("x", DataType::kFLOAT, Dims4(kN, kC, kH, kW));
@@ -127,23 +122,14 @@ protected:
         std::unique_ptr<ICudaEngine> engine(runtime->deserializeCudaEngine(plan.data(), plan.size()));
         EXPECT_NE(engine, nullptr) << logger.allErrors();
         if (!engine) return y;
-        std::unique_ptr<IExecutionContext> ctx(engine->createExecutionContext());
         if (!gpu) {
+            std::unique_ptr<IExecutionContext> ctx(engine->createExecutionContext());
             ctx->setInputTensorAddress("x", x.data());
             ctx->setTensorAddress("y", y.data());
             EXPECT_TRUE(ctx->enqueueV3(nullptr)) << logger.allErrors();
             return y;
         }
-        float *dx = nullptr, *dy = nullptr;
-        EXPECT_EQ(cudaMalloc(&dx, x.size() * sizeof(float)), cudaSuccess);
-        EXPECT_EQ(cudaMalloc(&dy, y.size() * sizeof(float)), cudaSuccess);
-        cudaMemcpy(dx, x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice);
-        void* bindings[] = {dx, dy};
-        EXPECT_TRUE(ctx->executeV2(bindings)) << logger.allErrors();
-        cudaMemcpy(y.data(), dy, y.size() * sizeof(float), cudaMemcpyDeviceToHost);
-        cudaFree(dx);
-        cudaFree(dy);
-        return y;
+        return gputest::runGpuPlan(*engine, x, y.size(), logger);
     }
     std::vector<uint8_t> bytesOf(const ITimingCache& cache) {
         std::unique_ptr<IHostMemory> m(cache.serialize());
@@ -190,7 +176,7 @@ TEST_F(CudaTimingCache, SecondBuildTimesNothingAndPicksTheSameTactics) {
     auto cpu = build(*builder, *config, "cpu");
     ASSERT_NE(cpu, nullptr) << logger.allErrors();
     EXPECT_EQ(bytesOf(*cache), afterFirst) << "a CPU build changed the cache";
-    const std::vector<float> x = randomValues(kN * kC * kH * kW, 9);
+    const std::vector<float> x = uniformFloats(kN * kC * kH * kW, 9);
     const std::vector<float> want = run(*cpu, x, false), got1 = run(*first, x, true),
                              got2 = run(*second, x, true);
     ASSERT_FALSE(HasFailure());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends/device_info.h"
+#include "gpu/plan_run_util.h"
 #include "kiln/kiln.h"
 #include "support/test_logger.h"
 
@@ -20,24 +21,21 @@ namespace {
 
 constexpr int64_t kN = 3, kC = 8, kH = 23, kW = 17, kK = 24;
 
-std::vector<float> randomValues(size_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-1.f, 1.f);
-    std::vector<float> v(n);
-    for (float& f : v) f = u(rng);
-    return v;
-}
+using gputest::runGpuPlan;
+using gputest::uniformFloats;
 
 struct TwoConvNet {
-    std::vector<float> w1 = randomValues(kK * kC * 9, 1), b1 = randomValues(kK, 2);
-    std::vector<float> w2 = randomValues(kK * kK * 25, 3), b2 = randomValues(kK, 4);
+    std::vector<float> w1 = uniformFloats(kK * kC * 9, 1), b1 = uniformFloats(kK, 2);
+    std::vector<float> w2 = uniformFloats(kK * kK * 25, 3), b2 = uniformFloats(kK, 4);
 
     /// TF32 is TensorRT's (and Kiln's) default; exact float32 unless `tf32`.
-    std::unique_ptr<IHostMemory> build(const char* target, testing::TestLogger& logger, bool tf32 = false) const {
+    std::unique_ptr<IHostMemory> build(const char* target, testing::TestLogger& logger,
+                                       bool tf32 = false) const {
         std::unique_ptr<IBuilder> builder(createInferBuilder(logger));
         std::unique_ptr<INetworkDefinition> net(builder->createNetworkV2(0));
         ITensor* x = net->addInput("x", DataType::kFLOAT, Dims4(kN, kC, kH, kW));
-        auto* c1 = net->addConvolutionNd(*x, kK, Dims2(3, 3), Weights{DataType::kFLOAT, w1.data(), (int64_t)w1.size()},
+        auto* c1 = net->addConvolutionNd(*x, kK, Dims2(3, 3),
+                                         Weights{DataType::kFLOAT, w1.data(), (int64_t)w1.size()},
                                          Weights{DataType::kFLOAT, b1.data(), kK});
         c1->setPaddingNd(Dims2(1, 1));
         auto* relu = net->addActivation(*c1->getOutput(0), ActivationType::kRELU);
@@ -53,26 +51,6 @@ struct TwoConvNet {
         return std::unique_ptr<IHostMemory>(builder->buildSerializedNetwork(*net, *config));
     }
 };
-
-/// Runs the plan with input x; returns y.
-std::vector<float> runGpuPlan(ICudaEngine& engine, const std::vector<float>& x, size_t outCount,
-                              testing::TestLogger& logger) {
-    std::vector<float> got(outCount);
-    std::unique_ptr<IExecutionContext> gctx(engine.createExecutionContext());
-    float *dx = nullptr, *dy = nullptr;
-    EXPECT_EQ(cudaMalloc(&dx, x.size() * sizeof(float)), cudaSuccess);
-    EXPECT_EQ(cudaMalloc(&dy, outCount * sizeof(float)), cudaSuccess);
-    EXPECT_EQ(cudaMemcpy(dx, x.data(), x.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
-    gctx->setInputTensorAddress("x", dx);
-    gctx->setTensorAddress("y", dy);
-    void* bindings[] = {dx, dy};
-    const bool ran = gctx->executeV2(bindings);
-    cudaMemcpy(got.data(), dy, outCount * sizeof(float), cudaMemcpyDeviceToHost);
-    cudaFree(dx);
-    cudaFree(dy);
-    EXPECT_TRUE(ran) << logger.allErrors();
-    return got;
-}
 
 TEST(CudaTuning, ConvolutionsGetTimedCudnnAlgorithmsAndMatchTheCpuPlan) {
     if (!backends::cudaCompiledIn()) GTEST_SKIP() << "Kiln was built without CUDA";
@@ -100,7 +78,7 @@ TEST(CudaTuning, ConvolutionsGetTimedCudnnAlgorithmsAndMatchTheCpuPlan) {
     }
     EXPECT_EQ(tuned, 2);
 
-    const std::vector<float> x = randomValues(kN * kC * kH * kW, 9);
+    const std::vector<float> x = uniformFloats(kN * kC * kH * kW, 9);
     const size_t outCount = static_cast<size_t>(kN * kK * kH * kW);
     std::vector<float> want(outCount), got;
     std::unique_ptr<IExecutionContext> cctx(cpu->createExecutionContext());
@@ -138,7 +116,7 @@ TEST(CudaTuning, Tf32PlansRunFloat32ConvolutionsOnTensorCores) {
     std::unique_ptr<IEngineInspector> inspector(gpu->createEngineInspector());
     EXPECT_NE(std::string(inspector->getEngineInformation()).find("\"tf32\":true"), std::string::npos);
 
-    const std::vector<float> x = randomValues(kN * kC * kH * kW, 9);
+    const std::vector<float> x = uniformFloats(kN * kC * kH * kW, 9);
     const size_t outCount = static_cast<size_t>(kN * kK * kH * kW);
     std::vector<float> want(outCount);
     std::unique_ptr<IExecutionContext> cctx(cpu->createExecutionContext());

@@ -36,9 +36,7 @@ TEST(FuseAttentionModels, EveryLayerOfTheExportsIsFusedAndTheOutputsAgree) {
         ir::Graph before;
         ASSERT_TRUE(passtest::loadExport(path, &before));
         ir::Graph after = before;
-        PassContext gpu;
-        gpu.cudaTarget = true;
-        gpu.reducedPrecision = DataType::kHALF;
+        const PassContext gpu = passtest::gpuContext();
         for (const char* pass : {"fuse-gelu", "fuse-matmul-epilogue", "fuse-conv-epilogue", "fuse-attention",
                                  "absorb-row-transposes"})
             ASSERT_TRUE(runPass(pass, after, gpu).isOk()) << pass;

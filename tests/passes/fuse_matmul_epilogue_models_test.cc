@@ -41,9 +41,7 @@ TEST(FuseMatmulEpilogueModels, ResidualsFoldAndAThirdRunChangesNothing) {
         ir::Graph before;
         ASSERT_TRUE(passtest::loadExport(path, &before));
         ir::Graph after = before;
-        PassContext gpu;
-        gpu.cudaTarget = true;
-        gpu.reducedPrecision = DataType::kHALF;
+        const PassContext gpu = passtest::gpuContext();
         const Status s = runPipeline(after, gpu);
         ASSERT_TRUE(s.isOk()) << s.message();
         if (m.exact)
